@@ -1,0 +1,69 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# vinfer top-level build.
+#
+#   make            the module (against KDIR) and the userspace
+#   make check      every test suite (kernel tests boot a VM, see scripts/vm-run)
+#   make bench      the benchmarks, printed as ratios measured in one run
+#   make demo       the main job on the embedded default
+#
+# Each part adds its own rules from a build.mk fragment; the fragments append
+# their suites to CHECKS and their benchmarks to BENCHES.
+
+KVER	?= $(shell scripts/kver)
+KDIR	?= /lib/modules/$(KVER)/build
+O	:= build
+
+CC	?= gcc
+CFLAGS	?= -O2 -g
+CFLAGS	+= -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 \
+	   -Wno-missing-field-initializers -fno-strict-aliasing \
+	   -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 \
+	   -Iinclude/uapi -Ilib -I$(O)
+LDLIBS	+= -lcrypto
+
+CHECKS	:=
+BENCHES	:=
+PROGS	:=
+
+.PHONY: all module userspace check bench demo clean
+all: module userspace
+
+module:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+include lib/build.mk
+-include bpf/build.mk
+include daemon/build.mk
+include tests/build.mk
+
+userspace: $(PROGS)
+
+# Run every suite even when one fails, then say which failed.
+define run-suites
+	@failed=; for t in $(1); do \
+		echo "=== $$t"; \
+		$(MAKE) --no-print-directory $$t || failed="$$failed $$t"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "=== FAILED:$$failed"; exit 1; fi; \
+	echo "=== all passed: $(1)"
+endef
+
+check: all
+	$(call run-suites,$(CHECKS))
+
+bench: all
+	$(call run-suites,$(BENCHES))
+
+demo: all
+	scripts/demo
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean || true
+	rm -rf $(O)
+
+$(O)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+-include $(shell find $(O) -name '*.d' 2>/dev/null)

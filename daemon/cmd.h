@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Subcommands of the vinfer CLI. Each takes the arguments after its own name
+ * (argv[0] is the subcommand) and returns the process exit status:
+ *   0 success, 1 the operation failed, 2 usage error.
+ */
+#ifndef VINFER_CMD_H
+#define VINFER_CMD_H
+
+enum {
+	VINFER_EXIT_OK = 0,
+	VINFER_EXIT_FAIL = 1,
+	VINFER_EXIT_USAGE = 2,
+};
+
+int cmd_measure(int argc, char **argv);
+int cmd_seal(int argc, char **argv);
+int cmd_log(int argc, char **argv);
+int cmd_trace(int argc, char **argv);
+
+#endif

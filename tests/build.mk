@@ -1,0 +1,1 @@
+# Test suites: unit (host), kernel (in the VM through scripts/vm-run).
