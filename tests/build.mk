@@ -1,1 +1,50 @@
-# Test suites: unit (host), kernel (in the VM through scripts/vm-run).
+# Test suites.  Kernel tests run inside the VM through scripts/vm-run; the
+# kselftest harness and checkpatch come from Debian's linux-source tarball.
+
+LINUX_SRC_TAR	?= $(firstword $(wildcard /usr/src/linux-source-*.tar.xz))
+LINUX_TOOLS	:= $(O)/linux-tools
+KSELFTEST_HDR	:= $(LINUX_TOOLS)/kselftest_harness.h
+CHECKPATCH	:= $(LINUX_TOOLS)/checkpatch.pl
+
+# Extract only the few files needed, once.
+$(KSELFTEST_HDR) $(CHECKPATCH):
+	@test -n "$(LINUX_SRC_TAR)" || { echo "no /usr/src/linux-source-*.tar.xz: run scripts/deps" >&2; exit 1; }
+	@mkdir -p $(LINUX_TOOLS)
+	tar -xJf $(LINUX_SRC_TAR) -C $(LINUX_TOOLS) --strip-components=1 --wildcards \
+		'*/scripts/checkpatch.pl' '*/scripts/spelling.txt' \
+		'*/scripts/const_structs.checkpatch' \
+		'*/tools/testing/selftests/kselftest_harness.h' \
+		'*/tools/testing/selftests/kselftest.h'
+	cp $(LINUX_TOOLS)/tools/testing/selftests/kselftest*.h $(LINUX_TOOLS)/
+	cp $(LINUX_TOOLS)/scripts/checkpatch.pl $(LINUX_TOOLS)/scripts/spelling.txt \
+		$(LINUX_TOOLS)/scripts/const_structs.checkpatch $(LINUX_TOOLS)/
+
+KTEST_BINS := $(O)/tests/kernel/vinfer_test $(O)/tests/kernel/vinfer_fuzz \
+	      $(O)/tests/kernel/vinfer_bench
+
+$(O)/tests/kernel/vinfer_test: tests/kernel/vinfer_test.c $(LIBVINFER) $(KSELFTEST_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Wno-sign-compare -Wno-unused-parameter -I$(LINUX_TOOLS) -o $@ $< $(LIBVINFER) $(LDLIBS) -lpthread
+
+$(O)/tests/kernel/%: tests/kernel/%.c $(LIBVINFER)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LIBVINFER) $(LDLIBS) -lpthread
+
+.PHONY: check-kernel check-style bench-kernel
+check-kernel: module $(O)/vinfer $(KTEST_BINS)
+	tests/kernel/run.sh
+
+bench-kernel: module $(O)/vinfer $(KTEST_BINS)
+	tests/kernel/bench.sh
+
+# Kernel code style: checkpatch --strict and sparse, both must be clean.
+check-style: $(CHECKPATCH)
+	$(CHECKPATCH) --strict --no-tree --terse --show-types \
+		--ignore SPDX_LICENSE_TAG,FILE_PATH_CHANGES,LINUX_VERSION_CODE \
+		-f kmod/*.c kmod/*.h include/uapi/linux/vinfer.h
+	@out=$$($(MAKE) --no-print-directory -C $(KDIR) M=$(CURDIR) C=2 CHECK="sparse -Wno-decl" modules 2>&1 | \
+		grep -E '^[^ ]+\.[ch]:[0-9]+:[0-9]+: (warning|error)' | grep -v '^include/\|/usr/src/'); \
+	if [ -n "$$out" ]; then echo "$$out"; echo "sparse: not clean"; exit 1; fi; echo "sparse: clean"
+
+CHECKS += check-style check-kernel
+BENCHES += bench-kernel
