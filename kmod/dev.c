@@ -85,7 +85,6 @@ static long vinfer_ioc_append(struct file *dev, void __user *arg, size_t usize)
 		.source = VINFER_SRC_USER,
 		.payload = &claim,
 		.payload_len = sizeof(claim),
-		.tail_user = true,
 	};
 	struct vinfer_append a;
 	int err;
@@ -107,7 +106,7 @@ static long vinfer_ioc_append(struct file *dev, void __user *arg, size_t usize)
 
 	claim.kind = cpu_to_le32(a.kind);
 	claim.len = cpu_to_le32(a.len);
-	desc.tail = u64_to_user_ptr(a.data);
+	desc.utail = u64_to_user_ptr(a.data);
 	desc.tail_len = a.len;
 	err = vinfer_log_append(&desc, &a.seq);
 	if (err)

@@ -84,7 +84,30 @@ static const char *const vinfer_seal_names[] = {
 	[VINFER_SEAL_SIZE] = "size",
 };
 
-#define VINFER_NAME(tbl, i) ((i) < ARRAY_SIZE(tbl) && (tbl)[i] ? (tbl)[i] : "?")
+static const char *vinfer_lookup(const char *const *tbl, size_t n, u32 i)
+{
+	return i < n && tbl[i] ? tbl[i] : "?";
+}
+
+static const char *vinfer_type_name(u32 i)
+{
+	return vinfer_lookup(vinfer_type_names, ARRAY_SIZE(vinfer_type_names), i);
+}
+
+static const char *vinfer_kind_name(u32 i)
+{
+	return vinfer_lookup(vinfer_kind_names, ARRAY_SIZE(vinfer_kind_names), i);
+}
+
+static const char *vinfer_violation_name(u32 i)
+{
+	return vinfer_lookup(vinfer_violation_names, ARRAY_SIZE(vinfer_violation_names), i);
+}
+
+static const char *vinfer_seal_name(u32 i)
+{
+	return vinfer_lookup(vinfer_seal_names, ARRAY_SIZE(vinfer_seal_names), i);
+}
 
 static void vinfer_show_path(struct seq_file *m, const u8 *p, u32 len)
 {
@@ -110,7 +133,7 @@ static void vinfer_ascii_payload(struct seq_file *m, u16 type, const u8 *p, u32 
 
 		seq_printf(m, " sha256=%*phN kind=%s size=%llu dev=%llu ino=%llu i_version=%llu ctime=%llu.%09u%s%s",
 			   VINFER_DIGEST_SIZE, f->digest,
-			   VINFER_NAME(vinfer_kind_names, le32_to_cpu(f->kind)),
+			   vinfer_kind_name(le32_to_cpu(f->kind)),
 			   le64_to_cpu(f->size), le64_to_cpu(f->dev), le64_to_cpu(f->ino),
 			   le64_to_cpu(f->i_version), le64_to_cpu(f->ctime_sec),
 			   le32_to_cpu(f->ctime_nsec),
@@ -133,7 +156,7 @@ static void vinfer_ascii_payload(struct seq_file *m, u16 type, const u8 *p, u32 
 		const struct vinfer_rec_violation *v = (const void *)p;
 
 		seq_printf(m, " reason=%s measured=%llu dev=%llu ino=%llu size=%llu",
-			   VINFER_NAME(vinfer_violation_names, le32_to_cpu(v->reason)),
+			   vinfer_violation_name(le32_to_cpu(v->reason)),
 			   le64_to_cpu(v->measured_seq), le64_to_cpu(v->dev),
 			   le64_to_cpu(v->ino), le64_to_cpu(v->size));
 		vinfer_show_path(m, p + sizeof(*v), le32_to_cpu(v->path_len));
@@ -144,7 +167,7 @@ static void vinfer_ascii_payload(struct seq_file *m, u16 type, const u8 *p, u32 
 
 		seq_printf(m, " batch=%llu first=%llu reason=%s tpm=%u",
 			   le64_to_cpu(s->batch), le64_to_cpu(s->first_seq),
-			   VINFER_NAME(vinfer_seal_names, le32_to_cpu(s->reason)),
+			   vinfer_seal_name(le32_to_cpu(s->reason)),
 			   !!(le32_to_cpu(s->flags) & VINFER_SEAL_TPM));
 		break;
 	}
@@ -172,7 +195,7 @@ static int vinfer_ascii_show(struct seq_file *m, void *v)
 	u16 type = le16_to_cpu(h->type);
 
 	seq_printf(m, "%llu %s %s digest=%*phN pid=%u tgid=%u uid=%u cgroup=%llu comm=",
-		   le64_to_cpu(h->seq), VINFER_NAME(vinfer_type_names, type),
+		   le64_to_cpu(h->seq), vinfer_type_name(type),
 		   le16_to_cpu(h->source) == VINFER_SRC_KERNEL ? "kernel" : "user",
 		   SHA256_DIGEST_SIZE, rec->digest, le32_to_cpu(h->pid),
 		   le32_to_cpu(h->tgid), le32_to_cpu(h->uid), le64_to_cpu(h->cgroup_id));

@@ -126,9 +126,8 @@ static struct vinfer_record *vinfer_record_build(const struct vinfer_rec_desc *d
 	if (desc->tail_len) {
 		u8 *dst = rec->data + sizeof(*hdr) + desc->payload_len;
 
-		if (desc->tail_user) {
-			if (copy_from_user(dst, (const void __user *)desc->tail,
-					   desc->tail_len)) {
+		if (!desc->tail) {
+			if (copy_from_user(dst, desc->utail, desc->tail_len)) {
 				kfree(rec);
 				return ERR_PTR(-EFAULT);
 			}

@@ -60,9 +60,9 @@ struct vinfer_rec_desc {
 	const struct vinfer_attr *attr;	/* NULL: the current task */
 	const void *payload;
 	u32 payload_len;
-	const void *tail;		/* path or claim bytes, may be NULL */
+	const void *tail;		/* path bytes; NULL: the tail is at utail */
+	const void __user *utail;	/* claim bytes from userspace */
 	u32 tail_len;
-	bool tail_user;			/* tail is a __user pointer */
 };
 
 /* Log (log.c). */

@@ -115,7 +115,7 @@ enum vinfer_file_kind {
 };
 
 /* vinfer_rec_file.flags */
-#define VINFER_FILE_VERITY	(1U << 0)	/* file has fs-verity; digest is still SHA-256 of the contents */
+#define VINFER_FILE_VERITY	(1U << 0)	/* file has fs-verity */
 #define VINFER_FILE_UNWATCHED	(1U << 1)	/* later changes are not tracked (watch limit) */
 
 /*
@@ -219,6 +219,7 @@ struct vinfer_measure {
 	__u8 digest[VINFER_DIGEST_SIZE];	/* out */
 	__u64 reserved[4];	/* must be 0 */
 };
+
 #define VINFER_MEASURE_VIOLATION (1U << 31)	/* a violation was recorded with it */
 
 /*
