@@ -81,6 +81,37 @@ static int vinfer_tpm_extend(const u8 head[SHA256_DIGEST_SIZE])
 	return tpm_pcr_extend(vinfer_chip, vinfer_pcr, vinfer_digests);
 }
 
+static bool vinfer_chip_has_sha256(struct tpm_chip *chip);
+
+/*
+ * After a failure, look the TPM up again: when its driver was unbound and
+ * bound again, the chip we hold is dead and a new one serves the same TPM.
+ */
+static void vinfer_tpm_reacquire(void)
+{
+	struct tpm_chip *chip;
+	struct tpm_digest *digests;
+	int i;
+
+	lockdep_assert_held(&vinfer_tpm_lock);
+	chip = tpm_default_chip();
+	if (!chip)
+		return;
+	if (chip == vinfer_chip || !vinfer_chip_has_sha256(chip))
+		goto put;
+	digests = kcalloc(chip->nr_allocated_banks, sizeof(*digests), GFP_KERNEL);
+	if (!digests)
+		goto put;
+	for (i = 0; i < chip->nr_allocated_banks; i++)
+		digests[i].alg_id = chip->allocated_banks[i].alg_id;
+	swap(chip, vinfer_chip);
+	swap(digests, vinfer_digests);
+	kfree(digests);
+	pr_info("TPM chip replaced; extends resume on the new chip\n");
+put:
+	put_device(&chip->dev);
+}
+
 static void vinfer_tpm_record_error(u64 batch, int err)
 {
 	struct vinfer_rec_tpm_error rec = {
@@ -130,6 +161,7 @@ int vinfer_tpm_extend_pending(void)
 						VINFER_RETRY_MAX_MS);
 			mod_delayed_work(system_wq, &vinfer_tpm_work,
 					 msecs_to_jiffies(vinfer_retry_ms));
+			vinfer_tpm_reacquire();
 			break;
 		}
 		vinfer_extended = batch->nr;

@@ -9,6 +9,7 @@
 #   run.sh ── vm-run ──────►  vm-main.sh    digests, violations, bad input,
 #                                           stress, fuzzer, replay = PCR
 #          ── vm-run ──────►  vm-notpm.sh   no TPM: no hardware binding
+#          ── vm-run ──────►  vm-tpmfail.sh TPM driver unbound: errors, retries
 #          ── vm-run ──────►  vm-full.sh    max_bytes reached: log-full, ENOSPC
 #          ── vm-run ──────►  vm-reload.sh  PCR choice, unload, reload, base
 set -eu
@@ -29,6 +30,7 @@ step() {
 
 step "main" -- tests/kernel/vm-main.sh
 step "no TPM" --no-tpm -- tests/kernel/vm-notpm.sh
+step "TPM lost and back" -- tests/kernel/vm-tpmfail.sh
 step "log full" --param max_bytes=131072 -- tests/kernel/vm-full.sh
 step "unload and reload" --no-module --env VINFER_KO="$PWD/kmod/vinfer.ko" \
 	-- tests/kernel/vm-reload.sh
