@@ -13,6 +13,7 @@
 KVER	?= $(shell scripts/kver)
 KDIR	?= /lib/modules/$(KVER)/build
 O	:= build
+SHELL	:= /bin/bash
 
 CC	?= gcc
 CFLAGS	?= -O2 -g

@@ -48,3 +48,33 @@ check-style: $(CHECKPATCH)
 
 CHECKS += check-style check-kernel
 BENCHES += bench-kernel
+
+# Unit tests (cmocka) and the parser fuzzers (libFuzzer, bounded time).
+UNIT_TESTS := $(O)/tests/unit/vlog_test
+FUZZERS := $(O)/tests/unit/vlog_fuzz
+FUZZ_SECONDS ?= 20
+
+$(O)/tests/unit/%_test: tests/unit/%_test.c $(LIBVINFER)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LIBVINFER) $(LDLIBS) -lcmocka
+
+$(O)/tests/unit/%_fuzz: tests/unit/%_fuzz.c $(LIB_SRCS)
+	@mkdir -p $(dir $@)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Iinclude/uapi -Ilib \
+		-D_GNU_SOURCE -o $@ $< $(LIB_SRCS) -lcrypto
+
+.PHONY: check-unit check-fuzz
+check-unit: $(UNIT_TESTS)
+	@for t in $(UNIT_TESTS); do echo "--- $$t"; $$t || exit 1; done
+
+# The seed corpus: the valid log the unit test builds.
+check-fuzz: $(FUZZERS) $(UNIT_TESTS)
+	@for f in $(FUZZERS); do \
+		corpus=$(O)/fuzz/$$(basename $$f); mkdir -p $$corpus; \
+		VLOG_SEED=$$corpus/seed $(O)/tests/unit/vlog_test > /dev/null 2>&1; \
+		echo "--- $$f ($(FUZZ_SECONDS) s)"; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -print_final_stats=0 $$corpus 2>&1 | tail -3; \
+		test $${PIPESTATUS[0]} -eq 0 || exit 1; \
+	done
+
+CHECKS += check-unit check-fuzz
