@@ -46,8 +46,9 @@ struct vinfer_watch {
 	struct inode *inode;		/* valid while the mark is attached */
 	u64 seq;			/* measurement; VINFER_SEQ_NONE before the first */
 	struct vinfer_cookie cookie;	/* when it was measured */
-	u32 pending;			/* reasons seen during a measurement */
-	bool violated;
+	unsigned int measuring;		/* measurements in progress */
+	u32 pending;			/* reasons seen while measuring */
+	bool violated;			/* of measurement seq, recorded */
 	char *path;
 };
 
@@ -149,14 +150,10 @@ static int vinfer_watch_event(struct fsnotify_mark *mark, u32 mask,
 	item = vinfer_item_alloc(w, GFP_NOFS);
 	spin_lock(&vinfer_watch_lock);
 	reason = mask & FS_MODIFY ? vinfer_change_reason(w) : VINFER_VIOL_OPEN_WRITERS;
-	if (w->violated) {
-		spin_unlock(&vinfer_watch_lock);
-		kfree(item);
-		return 0;
-	}
-	if (w->seq == VINFER_SEQ_NONE) {
-		/* Being measured: vinfer_watch_commit() records it. */
+	/* A measurement in progress: vinfer_watch_commit() records it. */
+	if (w->measuring)
 		w->pending |= BIT(reason);
+	if (w->violated || w->seq == VINFER_SEQ_NONE) {
 		spin_unlock(&vinfer_watch_lock);
 		kfree(item);
 		return 0;
@@ -276,9 +273,8 @@ struct vinfer_watch *vinfer_watch_begin(struct file *file, const char *path)
 	if (mark) {
 		w = to_watch(mark);
 		spin_lock(&vinfer_watch_lock);
-		w->seq = VINFER_SEQ_NONE;
-		w->pending = 0;
-		w->violated = false;
+		if (!w->measuring++)
+			w->pending = 0;
 		spin_unlock(&vinfer_watch_lock);
 		return w;
 	}
@@ -295,6 +291,7 @@ struct vinfer_watch *vinfer_watch_begin(struct file *file, const char *path)
 	}
 	w->inode = inode;
 	w->seq = VINFER_SEQ_NONE;
+	w->measuring = 1;
 	INIT_LIST_HEAD(&w->node);
 	fsnotify_init_mark(&w->mark, vinfer_group);
 	w->mark.mask = VINFER_WATCH_MASK;
@@ -329,12 +326,12 @@ void vinfer_watch_commit(struct vinfer_watch *w, u64 seq,
 	u32 pending, reason;
 
 	spin_lock(&vinfer_watch_lock);
+	w->measuring--;
 	w->seq = seq;
 	w->cookie = *cookie;
 	pending = w->pending;
 	w->pending = 0;
-	if (pending)
-		w->violated = true;
+	w->violated = pending;
 	spin_unlock(&vinfer_watch_lock);
 
 	if (pending) {
@@ -347,8 +344,16 @@ void vinfer_watch_commit(struct vinfer_watch *w, u64 seq,
 	fsnotify_put_mark(&w->mark);
 }
 
+/* The measurement failed: a watch that never had one is removed again. */
 void vinfer_watch_abort(struct vinfer_watch *w)
 {
+	bool unused;
+
+	spin_lock(&vinfer_watch_lock);
+	unused = !--w->measuring && w->seq == VINFER_SEQ_NONE;
+	spin_unlock(&vinfer_watch_lock);
+	if (unused)
+		fsnotify_destroy_mark(&w->mark, vinfer_group);
 	fsnotify_put_mark(&w->mark);
 }
 

@@ -14,7 +14,10 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <signal.h>
+#include <stdio.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <openssl/sha.h>
@@ -238,6 +241,55 @@ TEST_F(dev, no_violation_for_readers)
 	close(fd);
 	ASSERT_EQ(0, seal(self->fd, &s));
 	EXPECT_EQ(0, violations_of(m.seq));
+}
+
+static long state_value(const char *key)
+{
+	char line[256];
+	size_t n = strlen(key);
+	long v = -1;
+	FILE *f = fopen("/sys/kernel/security/vinfer/state", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, n) && line[n] == ':')
+			v = atol(line + n + 1);
+	fclose(f);
+	return v;
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/* A signal stops a long measurement: EINTR, no record, no watch left. */
+TEST_F(dev, measure_interrupted_records_nothing)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };
+	struct itimerval it = { .it_value = { .tv_usec = 20000 } };
+	struct vinfer_measure m;
+	struct vinfer_seal s;
+	long records, watches;
+	int fd, ret;
+
+	fd = open(tmp_path("huge"), O_RDWR | O_CREAT | O_TRUNC, 0644);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ftruncate(fd, 64LL << 30));
+	close(fd);
+	fd = open(tmp_path("huge"), O_RDONLY);
+	ASSERT_EQ(0, seal(self->fd, &s));
+	records = state_value("records");
+	watches = state_value("watches");
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));	/* no SA_RESTART */
+	ASSERT_EQ(0, setitimer(ITIMER_REAL, &it, NULL));
+	ret = measure_fd(self->fd, fd, &m);
+	EXPECT_EQ(-EINTR, ret);
+	EXPECT_EQ(records, state_value("records"));
+	EXPECT_EQ(watches, state_value("watches"));
+	close(fd);
+	unlink(tmp_path("huge"));
 }
 
 /* ---- bad input ------------------------------------------------------- */
