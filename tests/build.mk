@@ -30,7 +30,11 @@ $(O)/tests/kernel/%: tests/kernel/%.c $(LIBVINFER)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(LIBVINFER) $(LDLIBS) -lpthread
 
-.PHONY: check-kernel check-style bench-kernel
+.PHONY: check-vm check-kernel check-style bench-kernel
+# scripts/vm-run itself: exit status, TPM, scratch, read-only root, dirty log.
+check-vm:
+	tests/vm/smoke.sh
+
 check-kernel: module $(O)/vinfer $(KTEST_BINS)
 	tests/kernel/run.sh
 
@@ -46,7 +50,7 @@ check-style: $(CHECKPATCH)
 		grep -E '^[^ ]+\.[ch]:[0-9]+:[0-9]+: (warning|error)' | grep -v '^include/\|/usr/src/'); \
 	if [ -n "$$out" ]; then echo "$$out"; echo "sparse: not clean"; exit 1; fi; echo "sparse: clean"
 
-CHECKS += check-style check-kernel
+CHECKS += check-style check-vm check-kernel
 BENCHES += bench-kernel
 
 # Unit tests (cmocka) and the parser fuzzers (libFuzzer, bounded time).
