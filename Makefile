@@ -34,7 +34,7 @@ module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
 include lib/build.mk
--include bpf/build.mk
+include bpf/build.mk
 include daemon/build.mk
 include tests/build.mk
 

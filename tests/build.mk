@@ -82,3 +82,7 @@ check-fuzz: $(FUZZERS) $(UNIT_TESTS)
 	done
 
 CHECKS += check-unit check-fuzz
+
+# The test accelerator runtime, and the probe tests that trace it.
+include tests/cuda/build.mk
+include tests/probes/build.mk
