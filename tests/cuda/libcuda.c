@@ -237,6 +237,20 @@ static void obj_free_locked(struct obj *o)
 	free(o);
 }
 
+/* Free the live object @h of @type, or say it is not one. */
+static CUresult obj_destroy(void *h, enum obj_type type)
+{
+	CUresult rc = CUDA_SUCCESS;
+
+	pthread_mutex_lock(&lock);
+	if (obj_live_locked(h, type))
+		obj_free_locked(h);
+	else
+		rc = CUDA_ERROR_INVALID_HANDLE;
+	pthread_mutex_unlock(&lock);
+	return rc;
+}
+
 /* ---- contexts -------------------------------------------------------- */
 
 static CUresult need_init(void)
@@ -1685,13 +1699,7 @@ CUAPI CUresult cuStreamDestroy_v2(CUstream hStream)
 		return rc;
 	if (!hStream)
 		return CUDA_ERROR_INVALID_VALUE;
-	pthread_mutex_lock(&lock);
-	if (obj_live_locked(hStream, OBJ_STREAM))
-		obj_free_locked(&hStream->o);
-	else
-		rc = CUDA_ERROR_INVALID_HANDLE;
-	pthread_mutex_unlock(&lock);
-	return rc;
+	return obj_destroy(hStream, OBJ_STREAM);
 }
 
 CUAPI CUresult cuStreamSynchronize(CUstream hStream)
@@ -1765,11 +1773,5 @@ CUAPI CUresult cuEventDestroy_v2(CUevent hEvent)
 		return rc;
 	if (!hEvent)
 		return CUDA_ERROR_INVALID_VALUE;
-	pthread_mutex_lock(&lock);
-	if (obj_live_locked(hEvent, OBJ_EVENT))
-		obj_free_locked(&hEvent->o);
-	else
-		rc = CUDA_ERROR_INVALID_HANDLE;
-	pthread_mutex_unlock(&lock);
-	return rc;
+	return obj_destroy(hEvent, OBJ_EVENT);
 }
