@@ -7,7 +7,7 @@
  * Hooks: tracepoints only (tp_btf on sched_process_exec/fork/exit,
  * sched_switch and the raw syscall tracepoints; raw_tp on the DRM scheduler)
  * and uprobes. No BPF trampoline (fentry/fexit/lsm): some kernels vinfer
- * runs on refuse them outright (lockdown on the 6.18 firecracker hosts:
+ * runs on refuse them outright (a 6.18 cloud kernel with lockdown:
  * EPERM at load), and nothing here needs one. Needed, so checked:
  *
  *   kernel BTF                       CO-RE and tp_btf

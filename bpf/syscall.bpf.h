@@ -5,7 +5,7 @@
  * descriptor of the current task.
  *
  * Why syscall tracepoints: BPF trampolines (fentry/fexit/lsm) are refused by
- * some kernels vinfer runs on (the 6.18 firecracker hosts with lockdown:
+ * some kernels vinfer runs on (a 6.18 cloud kernel with lockdown:
  * BPF_PROG_LOAD fails with EPERM whatever the program), and kprobes may be
  * configured out. The raw syscall tracepoints exist on every kernel with
  * CONFIG_FTRACE_SYSCALLS, load as tp_btf programs, and see what the
