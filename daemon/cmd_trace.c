@@ -491,6 +491,13 @@ static void usage(FILE *f)
 		VINFER_DEFAULT_PERIOD_MS, VINFER_DEFAULT_WINDOW_MS);
 }
 
+/* More than one of --cgroup, --pid and -- CMD. */
+static int scope_conflict(void)
+{
+	fprintf(stderr, "vinfer trace: give one of --cgroup, --pid, -- CMD\n");
+	return VINFER_EXIT_USAGE;
+}
+
 /* A decimal number in [min, max], or a usage error naming the option. */
 static int parse_num(const char *opt, const char *s, unsigned long long min,
 		     unsigned long long max, unsigned long long *v)
@@ -645,16 +652,14 @@ int cmd_trace(int argc, char **argv)
 			break;
 		case OPT_CGROUP:
 			if (opts.scope) {
-				fprintf(stderr, "vinfer trace: give one of --cgroup, --pid, -- CMD\n");
-				return VINFER_EXIT_USAGE;
+				return scope_conflict();
 			}
 			opts.scope = VINFER_TRACE_CGROUP;
 			opts.cgroup = optarg;
 			break;
 		case OPT_PID:
 			if (opts.scope) {
-				fprintf(stderr, "vinfer trace: give one of --cgroup, --pid, -- CMD\n");
-				return VINFER_EXIT_USAGE;
+				return scope_conflict();
 			}
 			if (parse_num("--pid", optarg, 1, INT_MAX, &v))
 				return VINFER_EXIT_USAGE;
@@ -670,8 +675,7 @@ int cmd_trace(int argc, char **argv)
 		}
 	}
 	if (optind < argc && opts.scope) {
-		fprintf(stderr, "vinfer trace: give one of --cgroup, --pid, -- CMD\n");
-		return VINFER_EXIT_USAGE;
+		return scope_conflict();
 	}
 	if (optind == argc && !opts.scope) {
 		usage(stderr);

@@ -157,7 +157,7 @@ static struct CUmemPoolHandle_st *default_pool;	/* under lock */
 static int initialized;
 static __thread struct CUctx_st *current;
 
-static const struct {
+static const struct cu_error {
 	CUresult code;
 	const char *name;
 	const char *text;
@@ -181,6 +181,17 @@ static const struct {
 	{ CUDA_ERROR_NOT_SUPPORTED, "CUDA_ERROR_NOT_SUPPORTED", "operation not supported" },
 	{ CUDA_ERROR_UNKNOWN, "CUDA_ERROR_UNKNOWN", "unknown error" },
 };
+
+/* The table entry of @code, or NULL. */
+static const struct cu_error *error_of(CUresult code)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(errors) / sizeof(errors[0]); i++)
+		if (errors[i].code == code)
+			return &errors[i];
+	return NULL;
+}
 
 /* ---- objects --------------------------------------------------------- */
 
@@ -985,34 +996,22 @@ CUAPI CUresult cuDeviceTotalMem_v2(size_t *bytes, CUdevice dev)
 
 CUAPI CUresult cuGetErrorName(CUresult error, const char **pStr)
 {
-	size_t i;
+	const struct cu_error *e = error_of(error);
 
 	if (!pStr)
 		return CUDA_ERROR_INVALID_VALUE;
-	for (i = 0; i < sizeof(errors) / sizeof(errors[0]); i++) {
-		if (errors[i].code == error) {
-			*pStr = errors[i].name;
-			return CUDA_SUCCESS;
-		}
-	}
-	*pStr = NULL;
-	return CUDA_ERROR_INVALID_VALUE;
+	*pStr = e ? e->name : NULL;
+	return e ? CUDA_SUCCESS : CUDA_ERROR_INVALID_VALUE;
 }
 
 CUAPI CUresult cuGetErrorString(CUresult error, const char **pStr)
 {
-	size_t i;
+	const struct cu_error *e = error_of(error);
 
 	if (!pStr)
 		return CUDA_ERROR_INVALID_VALUE;
-	for (i = 0; i < sizeof(errors) / sizeof(errors[0]); i++) {
-		if (errors[i].code == error) {
-			*pStr = errors[i].text;
-			return CUDA_SUCCESS;
-		}
-	}
-	*pStr = NULL;
-	return CUDA_ERROR_INVALID_VALUE;
+	*pStr = e ? e->text : NULL;
+	return e ? CUDA_SUCCESS : CUDA_ERROR_INVALID_VALUE;
 }
 
 /* ---- contexts ---- */

@@ -67,36 +67,9 @@ any_event() {
 	jq -s -e "${@:1:$#-1}" "any(.[]; $filter)" "$f" >/dev/null
 }
 
-# The summary's call count of function $2, 0 when absent.
-calls_of() {
-	tail -n 1 "$1" | jq -r --arg f "$2" '[.functions[] | select(.name == $f) | .calls] | add // 0'
-}
-
+# calls_of and compare_exact report through bad(), above.
 . tests/probes/lib.sh
 PROBED=$(probed_functions)
-
-# Compare every probed function's count and the byte totals of a trace ($1)
-# to a tinfer report ($2), times $3 (several identical runs). Functions the
-# report does not name must have no calls either.
-compare_exact() {
-	local tr=$1 rep=$2 k=${3:-1} fn want got ok=0
-	for fn in $(jq -r '.calls | keys[]' "$rep"); do
-		is_probed "$fn" || continue
-		want=$(($(jq -r --arg f "$fn" '.calls[$f]' "$rep") * k))
-		got=$(calls_of "$tr" "$fn")
-		[ "$got" = "$want" ] || { bad "$fn: traced $got calls, the workload made $want"; ok=1; }
-	done
-	for fn in $(tail -n 1 "$tr" | jq -r '.functions[] | select(.calls > 0) | .name'); do
-		jq -e --arg f "$fn" '.calls | has($f)' "$rep" >/dev/null ||
-			{ bad "$fn: traced $(calls_of "$tr" "$fn") calls the workload never made"; ok=1; }
-	done
-	for dir in htod dtoh; do
-		want=$(($(jq -r ".bytes_$dir" "$rep") * k))
-		got=$(tail -n 1 "$tr" | jq -r ".bytes_$dir")
-		[ "$got" = "$want" ] || { bad "bytes $dir: traced $got, the workload moved $want"; ok=1; }
-	done
-	return $ok
-}
 
 # Inputs: a weights file and two inputs of the sizes tinfer derives its
 # matrix from.
@@ -215,6 +188,23 @@ end
 
 # ---------------------------------------------------------------------------
 begin "bad input: clear errors, never a hang"
+check "bad options: each a usage error or a refusal naming what was wrong"
+while IFS='|' read -r want msg args; do
+	rc=0
+	# shellcheck disable=SC2086
+	timeout 30 "$V" trace $args >"$W/e0" 2>&1 || rc=$?
+	[ "$rc" = "$want" ] && grep -q -- "$msg" "$W/e0" ||
+		bad "trace $args: rc $rc, expected $want and '$msg': $(cat "$W/e0")"
+done <<'EOF2'
+2|give one of|--pid 1 --cgroup /sys/fs/cgroup
+2|give one of|--pid 1 -- true
+2|--pid|--pid abc
+2|--pid|--pid -5
+2|--duration|--duration 0 --pid 1
+1|power of two|--ringbuf 5000 -- true
+1|quarter of the|--period 10 --window 5 -- true
+2|usage|
+EOF2
 check "a cgroup that does not exist"
 rc=0
 timeout 30 "$V" trace --cgroup "$cg2/vinfer-no-such-cgroup" >"$W/e1" 2>&1 || rc=$?
