@@ -21,7 +21,10 @@ CFLAGS	+= -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 \
 	   -Wno-missing-field-initializers -fno-strict-aliasing \
 	   -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 \
 	   -Iinclude/uapi -Ilib -I$(O)
-LDLIBS	+= -lcrypto
+# Userspace libraries: OpenSSL, TPM2-TSS (ESAPI, marshalling, RC decoding,
+# TCTI loader), json-c, libcurl, libsecp256k1.
+LDLIBS	+= -ltss2-esys -ltss2-mu -ltss2-rc -ltss2-tctildr -ljson-c -lcurl \
+	   -lsecp256k1 -lcrypto
 
 CHECKS	:=
 BENCHES	:=

@@ -53,9 +53,12 @@ check-style: $(CHECKPATCH)
 CHECKS += check-style check-vm check-kernel
 BENCHES += bench-kernel
 
-# Unit tests (cmocka) and the parser fuzzers (libFuzzer, bounded time).
-UNIT_TESTS := $(O)/tests/unit/vlog_test
-FUZZERS := $(O)/tests/unit/vlog_fuzz
+# Unit tests (cmocka): one binary per tests/unit/*_test.c.  Parser fuzzers
+# (libFuzzer, bounded time): one per tests/unit/*_fuzz.c, seeded from
+# tests/unit/corpus/<name>/ when present and, for the log, from the valid log
+# vlog_test builds.
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(O)/tests/unit/%,$(wildcard tests/unit/*_test.c))
+FUZZERS := $(patsubst tests/unit/%.c,$(O)/tests/unit/%,$(wildcard tests/unit/*_fuzz.c))
 FUZZ_SECONDS ?= 20
 
 $(O)/tests/unit/%_test: tests/unit/%_test.c $(LIBVINFER)
@@ -65,19 +68,19 @@ $(O)/tests/unit/%_test: tests/unit/%_test.c $(LIBVINFER)
 $(O)/tests/unit/%_fuzz: tests/unit/%_fuzz.c $(LIB_SRCS)
 	@mkdir -p $(dir $@)
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Iinclude/uapi -Ilib \
-		-D_GNU_SOURCE -o $@ $< $(LIB_SRCS) -lcrypto
+		-D_GNU_SOURCE -o $@ $< $(LIB_SRCS) $(LDLIBS)
 
 .PHONY: check-unit check-fuzz
 check-unit: $(UNIT_TESTS)
 	@for t in $(UNIT_TESTS); do echo "--- $$t"; $$t || exit 1; done
 
-# The seed corpus: the valid log the unit test builds.
 check-fuzz: $(FUZZERS) $(UNIT_TESTS)
 	@for f in $(FUZZERS); do \
-		corpus=$(O)/fuzz/$$(basename $$f); mkdir -p $$corpus; \
-		VLOG_SEED=$$corpus/seed $(O)/tests/unit/vlog_test > /dev/null 2>&1; \
+		name=$$(basename $$f); corpus=$(O)/fuzz/$$name; mkdir -p $$corpus; \
+		if [ -d tests/unit/corpus/$$name ]; then cp tests/unit/corpus/$$name/* $$corpus/; fi; \
+		if [ $$name = vlog_fuzz ]; then VLOG_SEED=$$corpus/seed $(O)/tests/unit/vlog_test > /dev/null 2>&1; fi; \
 		echo "--- $$f ($(FUZZ_SECONDS) s)"; \
-		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -print_final_stats=0 $$corpus 2>&1 | tail -3; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=16384 -print_final_stats=0 $$corpus 2>&1 | tail -3; \
 		test $${PIPESTATUS[0]} -eq 0 || exit 1; \
 	done
 

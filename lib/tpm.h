@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vinferd's TPM: every Esys_* call goes through this file, is logged with
+ * Tss2_RC_Decode() on failure, retried on TPM_RC_RETRY/YIELDED/TESTING, and
+ * mapped to the small error enum below.  Handles are flushed and ESAPI
+ * outputs freed on every path.
+ */
+#ifndef VINFER_TPM_H
+#define VINFER_TPM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum tpm_err {
+	TPM_OK = 0,
+	TPM_E_TCTI,		/* the TCTI could not be loaded or connected */
+	TPM_E_TPM,		/* the TPM answered an error */
+	TPM_E_POLICY,		/* an authorisation or policy failed */
+	TPM_E_BADARG,		/* caller input refused before the TPM saw it */
+	TPM_E_NOMEM,
+};
+
+#define TPM_ERR_MAX		320
+#define TPM_AK_HANDLE		0x81010002U	/* persistent AK, default */
+#define TPM_EK_HANDLE		0x81010001U	/* persistent EK (TCG) */
+#define TPM_EK_CERT_ECC_NV	0x01c0000aU
+
+struct vtpm;
+
+struct tpm_key {
+	uint8_t public[512];	/* TPMT_PUBLIC, marshalled (TPM2B contents) */
+	size_t public_len;
+	uint8_t name[34];	/* nameAlg SHA-256 || digest */
+	uint8_t x[32], y[32];
+};
+
+struct tpm_clock {
+	uint64_t clock;
+	uint32_t reset_count;
+	uint32_t restart_count;
+	bool safe;
+};
+
+/* tcti: "device:/dev/tpmrm0", "swtpm:host=127.0.0.1,port=2321", "tabrmd". */
+int vtpm_open(struct vtpm **t, const char *tcti, char err[TPM_ERR_MAX]);
+void vtpm_close(struct vtpm *t);
+
+/*
+ * Creates (or reuses when present) the ECC P-256 EK (TCG default template,
+ * persisted at TPM_EK_HANDLE) and a restricted ECC P-256 ECDSA-SHA256 AK
+ * persisted at ak_handle.  Reads the EK certificate from NV when present
+ * (*cert malloc'ed, NULL when absent).
+ */
+int vtpm_provision(struct vtpm *t, uint32_t ak_handle, struct tpm_key *ek,
+		   struct tpm_key *ak, uint8_t **cert, size_t *cert_len,
+		   char err[TPM_ERR_MAX]);
+/* ActivateCredential with the persisted AK and EK: returns the secret. */
+int vtpm_activate(struct vtpm *t, uint32_t ak_handle, const uint8_t *blob,
+		  size_t blob_len, const uint8_t *secret, size_t secret_len,
+		  uint8_t *out, size_t *out_len, char err[TPM_ERR_MAX]);
+int vtpm_read_clock(struct vtpm *t, struct tpm_clock *c, char err[TPM_ERR_MAX]);
+/* PCR values of the SHA-256 bank for mask (bit i = PCR i). */
+int vtpm_read_pcrs(struct vtpm *t, uint32_t mask, uint8_t (*pcrs)[32],
+		   char err[TPM_ERR_MAX]);
+/*
+ * Quote over mask (SHA-256 bank) with qualifying data; attest and sig are
+ * the marshalled TPMS_ATTEST and TPMT_SIGNATURE (malloc'ed); pcrs are read
+ * in the same call sequence, and re-read until the digest in the quote
+ * matches them (another extend may land in between).
+ */
+int vtpm_quote(struct vtpm *t, uint32_t ak_handle, uint32_t mask,
+	       const uint8_t qualifying[32], uint8_t **attest, size_t *attest_len,
+	       uint8_t **sig, size_t *sig_len, uint8_t (*pcrs)[32],
+	       char err[TPM_ERR_MAX]);
+/* Commands sent to the TPM since open, and the last command's latency. */
+uint64_t vtpm_commands(const struct vtpm *t);
+
+/*
+ * The registrar's side, in software (no TPM needed): MakeCredential for an
+ * ECC P-256 EK public and an AK name (TPM 2.0 Part 1, 24: KDFe, KDFa,
+ * AES-128-CFB, HMAC).  blob = TPM2B_ID_OBJECT contents, secret =
+ * TPM2B_ENCRYPTED_SECRET contents.
+ */
+int tpm_make_credential(const uint8_t *ek_public, size_t ek_public_len,
+			const uint8_t ak_name[34], const uint8_t *cred, size_t cred_len,
+			uint8_t *blob, size_t *blob_len, uint8_t *secret,
+			size_t *secret_len, char err[TPM_ERR_MAX]);
+
+#endif
