@@ -89,3 +89,11 @@ CHECKS += check-unit check-fuzz
 # The test accelerator runtime, and the probe tests that trace it.
 include tests/cuda/build.mk
 include tests/probes/build.mk
+
+# TPM (host swtpm), daemon, verifier, chain and install suites: each
+# directory's fragment adds its rules and appends to CHECKS/BENCHES.
+-include tests/tpm/build.mk
+-include tests/verify/build.mk
+-include tests/daemon/build.mk
+-include tests/chain/build.mk
+-include tests/install/build.mk
