@@ -56,8 +56,17 @@ endef
 check: all
 	$(call run-suites,$(CHECKS))
 
+# Each benchmark's output is kept in $(O)/bench/; scripts/bench-table turns
+# their ROW lines into the one table.
 bench: all
-	$(call run-suites,$(BENCHES))
+	@mkdir -p $(O)/bench; rm -f $(O)/bench/*.log
+	@failed=; for t in $(BENCHES); do \
+		echo "=== $$t"; \
+		$(MAKE) --no-print-directory $$t 2>&1 | tee $(O)/bench/$$t.log; \
+		test $${PIPESTATUS[0]} -eq 0 || failed="$$failed $$t"; \
+	done; \
+	scripts/bench-table $(O)/bench/*.log || failed="$$failed bench-table"; \
+	if [ -n "$$failed" ]; then echo "=== FAILED:$$failed"; exit 1; fi
 
 demo: all
 	scripts/demo

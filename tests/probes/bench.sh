@@ -69,6 +69,8 @@ awk -v p="$plain" -v l="$launch" -v e="$lexact" -v s="$lsampled" -v g="$gp" -v g
 	printf "    one probe hit: %.1f ns = %.1fx a plain call, %.1fx a getppid()\n", hit, hit / p, hit / g
 	printf "    default mode per launch: +%.1f ns (%.3fx)\n", s - l, s / l
 	printf "    kernel tier on a traced syscall: +%.1f ns\n", gt - g
+	printf "ROW|probe hit (exact) vs getppid()|%.1f ns|%.1f ns|%.1f|-\n", hit, g, hit / g
+	printf "ROW|traced syscall (kernel tier) vs untraced|%.1f ns|%.1f ns|%.3f|-\n", gt, g, gt / g
 }'
 
 "$T" --gen "$W/weights.bin" 64K >/dev/null
@@ -89,4 +91,6 @@ awk -v n="$none" -v d="$def" -v e="$ex" -v l="$LAUNCHES" 'BEGIN {
 	printf "[2] launch-bound, %d launches: %.2f us per launch without probes\n", l, n / 1000
 	printf "    default mode / no probes: %.3f (goal <= 1.02)\n", d / n
 	printf "    exact mode   / no probes: %.3f\n", e / n
+	printf "ROW|launch-bound workload, default probes vs none|%.2f us/launch|%.2f us/launch|%.3f|<= 1.02\n", d / 1000, n / 1000, d / n
+	printf "ROW|launch-bound workload, exact probes vs none|%.2f us/launch|%.2f us/launch|%.3f|-\n", e / 1000, n / 1000, e / n
 }'
