@@ -40,6 +40,7 @@ include lib/build.mk
 include bpf/build.mk
 include daemon/build.mk
 include tests/build.mk
+include install.mk
 
 userspace: $(PROGS)
 

@@ -17,5 +17,17 @@ int cmd_measure(int argc, char **argv);
 int cmd_seal(int argc, char **argv);
 int cmd_log(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_export_quote(int argc, char **argv);
+int cmd_prove(int argc, char **argv);
+int cmd_check_proof(int argc, char **argv);
+int cmd_registrar(int argc, char **argv);
+int cmd_activate(int argc, char **argv);
+int cmd_tpm_keys(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_epochs(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+int cmd_close_epoch(int argc, char **argv);
+int cmd_request(int argc, char **argv);
 
 #endif

@@ -16,6 +16,18 @@ static const struct {
 	{ "seal", cmd_seal, "close the current batch and extend it into the TPM PCR" },
 	{ "log", cmd_log, "[--binary FILE] [--replay]: print and replay the log" },
 	{ "trace", cmd_trace, "[--json] [--exact] [--cgroup PATH | --pid PID | -- CMD...]" },
+	{ "verify", cmd_verify, "FILE [--ak-policy PEM|NAME] [--registrar PEM] [--require-activation] [--allow-no-tpm] [--json]: check an attestation (exit 3: unreadable)" },
+	{ "export-quote", cmd_export_quote, "FILE DIR: the quote as tpm2_checkquote reads it" },
+	{ "prove", cmd_prove, "FILE (IN:OUT | --input F --output F | --index N): a request's inclusion proof" },
+	{ "check-proof", cmd_check_proof, "PROOF.json (--doc FILE | --root HEX): check an inclusion proof" },
+	{ "registrar", cmd_registrar, "keygen|challenge|endorse ...: credential activation, registrar side" },
+	{ "activate", cmd_activate, "--tcti T --blob F --secret F: answer a registrar's challenge" },
+	{ "tpm-keys", cmd_tpm_keys, "--tcti T -o DIR: provision EK and AK, write their public parts" },
+	{ "status", cmd_status, "[--json]: what the running vinferd is doing" },
+	{ "epochs", cmd_epochs, "[WORKLOAD] [--json]: the epochs vinferd attested" },
+	{ "show", cmd_show, "AGENT-WORKLOAD-EPOCH [--json]: one attestation" },
+	{ "close-epoch", cmd_close_epoch, "[WORKLOAD]: close the open epoch now (root or group)" },
+	{ "request", cmd_request, "--input FILE --output FILE: record a served request's digests" },
 };
 
 static void usage(FILE *f)

@@ -39,7 +39,7 @@ struct attest_counter {
 	uint64_t calls;
 	uint64_t bytes;
 	uint64_t error;
-	bool exact;
+	bool exact;			/* JSON true/false; 1/0 in the digest */
 };
 
 struct attest_doc {
@@ -72,7 +72,7 @@ struct attest_doc {
 	uint8_t ak_name[34];
 	uint8_t ak_x[32], ak_y[32];
 
-	uint8_t *ek_public;
+	uint8_t *ek_public;		/* with a quote only */
 	size_t ek_public_len;
 	uint8_t *ek_cert;		/* DER, or NULL */
 	size_t ek_cert_len;
@@ -89,14 +89,29 @@ struct attest_doc {
 	size_t records_len;
 };
 
-/* Serialises doc; *out is malloc'ed, NUL-terminated, pretty-printed. */
+/*
+ * Serialises doc; *out is malloc'ed, NUL-terminated, pretty-printed.
+ * claimsAbi is encoded from doc->claims (doc->claims_abi is not read);
+ * subject[] is the model list; with has_quote false, quote, ak, ek and
+ * activation are written as null.  -ENOMEM, or -EINVAL for a NULL string field.
+ */
 int attest_write_json(const struct attest_doc *doc, char **out, size_t *len);
+/*
+ * Fills doc (free with attest_free()) or returns -EINVAL with err naming the
+ * JSON path; doc is then empty.  Beyond the schema it refuses duplicate
+ * keys, numbers other than unsigned 64-bit integers, a subject list that is
+ * not the model list, claimsAbi differing from claims, and NO_TPM set
+ * together with a quote or clear without one.
+ */
 int attest_parse_json(const char *buf, size_t len, struct attest_doc *doc,
 		      char err[ATTEST_ERR_MAX]);
 int attest_read_file(const char *path, struct attest_doc *doc, char err[ATTEST_ERR_MAX]);
 void attest_free(struct attest_doc *doc);
 
-/* The counters digest of the spec, from doc->counters and the kernel words. */
+/*
+ * The counters digest of the spec, from doc->counters and the kernel words
+ * (32-byte words); zeros for counters_mode "none".
+ */
 void attest_counters_digest(const struct attest_doc *doc, uint8_t out[32]);
 /* The registrar's endorsement message (128 bytes) for an AK and host. */
 void attest_activation_message(const uint8_t ak_x[32], const uint8_t ak_y[32],

@@ -60,11 +60,18 @@ int claims_decode(const uint8_t *abi, size_t len, struct claims *c,
 		  char err[CLAIMS_ERR_MAX]);
 void claims_hash(const struct claims *c, uint8_t out[32]);
 
-/* agent_id from/to a decimal string of at most 78 digits. */
+/*
+ * agent_id from/to a decimal string of at most 78 digits; the parser takes
+ * only the canonical spelling (no sign, no leading zero): -EINVAL, or
+ * -ERANGE for a value of 2^256 or more.
+ */
 int claims_agent_from_dec(const char *s, uint8_t out[32]);
 void claims_agent_to_dec(const uint8_t id[32], char out[80]);
 
-/* The OpenSSF set digest over (path, digest) pairs; sorts a copy by path. */
+/*
+ * The OpenSSF set digest over (path, digest) pairs; sorts a copy by path
+ * (strcmp), keeps the last of equal paths in input order; zeros for n == 0.
+ */
 struct model_file {
 	const char *path;
 	uint8_t digest[32];

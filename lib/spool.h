@@ -18,7 +18,11 @@ struct spool {
 	char *dir;
 };
 
-/* Creates dir (0700) if missing; refuses a directory others can write. */
+/*
+ * Creates dir (0700) if missing; refuses (-EPERM) a directory that group or
+ * others can write or that the caller does not own.  Removes stale .tmp-*.
+ * File names: not empty, no '/', no leading '.', at most 200 bytes.
+ */
 int spool_open(struct spool *sp, const char *dir, char err[SPOOL_ERR_MAX]);
 void spool_close(struct spool *sp);
 
@@ -36,7 +40,10 @@ int spool_replace(struct spool *sp, const char *name, const void *buf, size_t le
 int spool_read(struct spool *sp, const char *name, char **buf, size_t *len,
 	       char err[SPOOL_ERR_MAX]);
 int spool_remove(struct spool *sp, const char *name, char err[SPOOL_ERR_MAX]);
-/* Names matching suffix, sorted; *names and each name malloc'ed. */
+/*
+ * Regular files whose name ends with suffix ("" or NULL: all), dot files
+ * excepted, sorted by strcmp; *names and each name malloc'ed.  -errno.
+ */
 int spool_list(struct spool *sp, const char *suffix, char ***names, size_t *n);
 
 #endif

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 enum tpm_err {
 	TPM_OK = 0,
@@ -25,6 +26,11 @@ enum tpm_err {
 #define TPM_AK_HANDLE		0x81010002U	/* persistent AK, default */
 #define TPM_EK_HANDLE		0x81010001U	/* persistent EK (TCG) */
 #define TPM_EK_CERT_ECC_NV	0x01c0000aU
+#define TPM_PCR_MAX		24	/* PCRs of a bank; masks use bits 0-23 */
+#define TPM_CRED_MAX		32	/* credential (nonce) bytes, at most */
+/* Buffer sizes tpm_make_credential() writes at most. */
+#define TPM_CRED_BLOB_MAX	(2 + 32 + 2 + TPM_CRED_MAX)
+#define TPM_CRED_SECRET_MAX	(2 + 32 + 2 + 32)
 
 struct vtpm;
 
@@ -55,19 +61,27 @@ void vtpm_close(struct vtpm *t);
 int vtpm_provision(struct vtpm *t, uint32_t ak_handle, struct tpm_key *ek,
 		   struct tpm_key *ak, uint8_t **cert, size_t *cert_len,
 		   char err[TPM_ERR_MAX]);
-/* ActivateCredential with the persisted AK and EK: returns the secret. */
+/*
+ * ActivateCredential with the persisted AK and EK: returns the secret in out
+ * (room for TPM_CRED_MAX bytes), its length in *out_len.
+ */
 int vtpm_activate(struct vtpm *t, uint32_t ak_handle, const uint8_t *blob,
 		  size_t blob_len, const uint8_t *secret, size_t secret_len,
 		  uint8_t *out, size_t *out_len, char err[TPM_ERR_MAX]);
 int vtpm_read_clock(struct vtpm *t, struct tpm_clock *c, char err[TPM_ERR_MAX]);
-/* PCR values of the SHA-256 bank for mask (bit i = PCR i). */
+/*
+ * PCR values of the SHA-256 bank for mask (bit i = PCR i).  pcrs has
+ * TPM_PCR_MAX entries indexed by PCR number; only the masked ones are
+ * written.  Every value is from one pcrUpdateCounter (re-read otherwise).
+ */
 int vtpm_read_pcrs(struct vtpm *t, uint32_t mask, uint8_t (*pcrs)[32],
 		   char err[TPM_ERR_MAX]);
 /*
  * Quote over mask (SHA-256 bank) with qualifying data; attest and sig are
  * the marshalled TPMS_ATTEST and TPMT_SIGNATURE (malloc'ed); pcrs are read
  * in the same call sequence, and re-read until the digest in the quote
- * matches them (another extend may land in between).
+ * matches them (another extend may land in between).  pcrs as for
+ * vtpm_read_pcrs().
  */
 int vtpm_quote(struct vtpm *t, uint32_t ak_handle, uint32_t mask,
 	       const uint8_t qualifying[32], uint8_t **attest, size_t *attest_len,
@@ -75,16 +89,35 @@ int vtpm_quote(struct vtpm *t, uint32_t ak_handle, uint32_t mask,
 	       char err[TPM_ERR_MAX]);
 /* Commands sent to the TPM since open, and the last command's latency. */
 uint64_t vtpm_commands(const struct vtpm *t);
+uint64_t vtpm_last_latency_ns(const struct vtpm *t);
 
 /*
  * The registrar's side, in software (no TPM needed): MakeCredential for an
  * ECC P-256 EK public and an AK name (TPM 2.0 Part 1, 24: KDFe, KDFa,
  * AES-128-CFB, HMAC).  blob = TPM2B_ID_OBJECT contents, secret =
- * TPM2B_ENCRYPTED_SECRET contents.
+ * TPM2B_ENCRYPTED_SECRET contents (the ephemeral TPMS_ECC_POINT); blob
+ * must have room for TPM_CRED_BLOB_MAX bytes, secret for
+ * TPM_CRED_SECRET_MAX; *blob_len and *secret_len are outputs only.
+ * cred_len is 1..TPM_CRED_MAX.
  */
 int tpm_make_credential(const uint8_t *ek_public, size_t ek_public_len,
 			const uint8_t ak_name[34], const uint8_t *cred, size_t cred_len,
 			uint8_t *blob, size_t *blob_len, uint8_t *secret,
 			size_t *secret_len, char err[TPM_ERR_MAX]);
+
+/*
+ * Writes the PCR values of mask (SHA-256 bank; pcrs as for vtpm_read_pcrs())
+ * in the "serialized" PCR file format of tpm2-tools (tpm2_quote -o,
+ * tpm2_checkquote -f), all integers little-endian:
+ *   TPML_PCR_SELECTION, 132 bytes: u32 count = 1, then 16 entries of 8 bytes
+ *     {u16 hash = 0x000b, u8 sizeofSelect = 3, u8 pcrSelect[4], u8 pad = 0},
+ *     the first one used, the rest zero;
+ *   u32 n: number of TPML_DIGEST blocks that follow (ceil(PCRs / 8));
+ *   n TPML_DIGEST, 532 bytes each: u32 count (<= 8), then 8 entries
+ *     {u16 size = 32, u8 buffer[64]} (value, zero-padded), PCRs in index
+ *     order, unused entries zero.
+ * Returns 0, or -1 with errno set (EINVAL for an empty or wide mask).
+ */
+int tpm_write_pcrs_file(FILE *f, uint32_t mask, const uint8_t (*pcrs)[32]);
 
 #endif

@@ -29,15 +29,22 @@ struct tpms_quote {
 	uint8_t safe;
 	uint64_t firmware;
 	uint32_t pcr_mask;	/* selected PCRs of the SHA-256 bank */
-	bool other_banks;	/* a bank other than SHA-256 was selected */
+	bool other_banks;	/* a PCR of a bank other than SHA-256 was selected */
 	uint8_t pcr_digest[64];
 	size_t pcr_digest_len;
 };
 
-/* Refuses trailing bytes, a wrong magic or type is reported, not refused. */
+/*
+ * Refuses trailing bytes, the SHA-256 bank selected twice and PCRs above 23;
+ * a wrong magic or type is reported in q, not refused (the verifier names
+ * it).  The PCR fields are filled for a quote only.
+ */
 int tpms_parse_quote(const uint8_t *buf, size_t len, struct tpms_quote *q,
 		     char err[TPMS_ERR_MAX]);
-/* TPMT_SIGNATURE with sigAlg ECDSA, hash SHA-256; r and s left-padded to 32. */
+/*
+ * TPMT_SIGNATURE with sigAlg ECDSA, hash SHA-256; r and s of 1 to 32 bytes,
+ * left-padded to 32.
+ */
 int tpms_parse_ecdsa(const uint8_t *buf, size_t len, uint8_t r[32], uint8_t s[32],
 		     char err[TPMS_ERR_MAX]);
 /*
@@ -51,7 +58,10 @@ int tpms_parse_ecc_public(const uint8_t *buf, size_t len, uint8_t x[32], uint8_t
 /* PCR digest of a selection: SHA-256 of the values in index order. */
 void tpms_pcr_digest(const uint8_t (*pcrs)[32], uint32_t mask, uint8_t out[32]);
 
-/* ECDSA P-256 over SHA-256(msg) with (x, y); OpenSSL; constant-time not needed. */
+/*
+ * ECDSA P-256 over SHA-256(msg) with (x, y); OpenSSL; constant-time not
+ * needed.  False for r or s zero or a point not on the curve.
+ */
 bool tpms_p256_verify(const uint8_t *msg, size_t len, const uint8_t r[32],
 		      const uint8_t s[32], const uint8_t x[32], const uint8_t y[32]);
 

@@ -190,20 +190,35 @@ static int check_payload(const struct vlog_rec *r, struct vlog *log, uint64_t se
 	return 0;
 }
 
-int vlog_parse(uint8_t *buf, size_t len, struct vlog *log, char err[VLOG_ERR_MAX])
+/*
+ * The one parse loop.  A whole log starts at seq 0 with a LOAD record, a zero
+ * head and the PCR at the LOAD's pcr_base; a slice starts at first_seq with
+ * the head and PCR (NULL: unbound) the records before it left.
+ */
+static int parse_from(uint8_t *buf, size_t len, uint64_t first_seq,
+		      const uint8_t *head_before, const uint8_t *pcr_before,
+		      struct vlog *log, char err[VLOG_ERR_MAX])
 {
 	const size_t hsz = sizeof(struct vinfer_rec_hdr);
-	uint8_t head[VINFER_DIGEST_SIZE] = { 0 }, pcr[VINFER_DIGEST_SIZE];
+	uint8_t head[VINFER_DIGEST_SIZE] = { 0 }, pcr[VINFER_DIGEST_SIZE] = { 0 };
+	bool batch_known = first_seq == 0;
 	size_t off = 0, cap = 0;
 	int ret;
 
 	memset(log, 0, sizeof(*log));
 	log->buf = buf;
 	log->len = len;
+	log->first_seq = first_seq;
+	if (head_before)
+		memcpy(head, head_before, sizeof(head));
+	if (pcr_before) {
+		memcpy(pcr, pcr_before, sizeof(pcr));
+		log->tpm = true;
+	}
 
 	while (off < len) {
 		const struct vinfer_rec_hdr *h = (const void *)(buf + off);
-		uint64_t seq = log->n;
+		uint64_t seq = first_seq + log->n;
 		struct vlog_rec *r;
 		uint32_t rlen, plen;
 		size_t i;
@@ -270,6 +285,14 @@ int vlog_parse(uint8_t *buf, size_t len, struct vlog *log, char err[VLOG_ERR_MAX
 				   vlog_type_name(r->type) ? vlog_type_name(r->type) : "?");
 			goto bad;
 		}
+		if (!batch_known && r->type == VINFER_REC_BATCH_SEAL) {
+			/* A slice's first seal says where the batch count stands. */
+			const struct vinfer_rec_seal *s = (const void *)r->payload;
+
+			if (r->payload_len >= sizeof(*s) && le64toh(s->batch) >= 1)
+				log->batches = le64toh(s->batch) - 1;
+			batch_known = true;
+		}
 		ret = check_payload(r, log, seq, err);
 		if (ret)
 			goto bad;
@@ -300,6 +323,20 @@ int vlog_parse(uint8_t *buf, size_t len, struct vlog *log, char err[VLOG_ERR_MAX
 bad:
 	vlog_free(log);
 	return ret;
+}
+
+int vlog_parse(uint8_t *buf, size_t len, struct vlog *log, char err[VLOG_ERR_MAX])
+{
+	return parse_from(buf, len, 0, NULL, NULL, log, err);
+}
+
+int vlog_parse_slice(uint8_t *buf, size_t len, uint64_t first_seq,
+		     const uint8_t head_before[VINFER_DIGEST_SIZE],
+		     const uint8_t *pcr_before, struct vlog *log, char err[VLOG_ERR_MAX])
+{
+	if (first_seq == 0)
+		return parse_from(buf, len, 0, NULL, NULL, log, err);
+	return parse_from(buf, len, first_seq, head_before, pcr_before, log, err);
 }
 
 int vlog_read_file(const char *path, struct vlog *log, char err[VLOG_ERR_MAX])

@@ -35,10 +35,20 @@ struct vlog {
 	uint32_t pcr_index;
 	uint8_t pcr_base[VINFER_DIGEST_SIZE];
 	uint64_t batches;
+	uint64_t first_seq;		/* seq of recs[0]: 0 for a whole log */
 };
 
 /* Takes ownership of buf (malloc'ed) on success and on failure. */
 int vlog_parse(uint8_t *buf, size_t len, struct vlog *log, char err[VLOG_ERR_MAX]);
+/*
+ * A slice of a log starting at record first_seq (an attestation's range):
+ * the chain continues from head_before, the PCR from pcr_before (NULL: the
+ * log is not bound, a TPM seal is refused).  The first seal sets the batch
+ * count.  first_seq 0 is a whole log and parses as vlog_parse() does.
+ */
+int vlog_parse_slice(uint8_t *buf, size_t len, uint64_t first_seq,
+		     const uint8_t head_before[VINFER_DIGEST_SIZE],
+		     const uint8_t *pcr_before, struct vlog *log, char err[VLOG_ERR_MAX]);
 int vlog_read_file(const char *path, struct vlog *log, char err[VLOG_ERR_MAX]);
 void vlog_free(struct vlog *log);
 

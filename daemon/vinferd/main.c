@@ -1,0 +1,685 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vinferd: closes an epoch per workload, has the TPM quote its claims and
+ * writes the attestation to the spool (daemon/vinferd/epoch.c).
+ *
+ * main() only orders the start of each part and the reverse teardown:
+ * configuration, start-up check, /dev/vinfer, spool and journal, TPM,
+ * workloads (catching up on epochs a crash left), control socket, metrics,
+ * systemd notification; then the loop.  Signal handlers only set flags: the
+ * signals are blocked except inside ppoll(), so an epoch in progress always
+ * finishes (SIGTERM exits 0 after it; SIGHUP re-reads the configuration).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <json-c/json.h>
+#include <openssl/sha.h>
+
+#include "check.h"
+#include "claims.h"
+#include "client.h"
+#include "config.h"
+#include "control.h"
+#include "epoch.h"
+#include "metrics.h"
+#include "notify.h"
+#include "state.h"
+#include "tpm.h"
+
+#define TICK_MS		1000	/* records trigger and pending retries */
+
+struct vinferd {
+	struct vinferd_config conf;
+	const char *conf_path;
+	struct vinferd_epoch_env env;
+	struct vinferd_workload w[CONF_MAX_WORKLOADS];
+	size_t n_w;
+	bool once;
+	struct control *control;
+	struct vinfer_metrics metrics;
+	bool have_metrics;
+	struct metrics_server *msrv;
+	struct notify notify;
+	json_object *closed;		/* control close-epoch: paths written */
+};
+
+static volatile sig_atomic_t got_term, got_hup;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		got_hup = 1;
+	else
+		got_term = 1;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: vinferd [-c FILE] [--once] [--workload PATH] [-v] [--foreground]\n"
+		"  -c, --config FILE   configuration (default " CONF_DEFAULT_PATH ")\n"
+		"      --once          close one epoch of each workload, print each\n"
+		"                      attestation's path, exit\n"
+		"      --workload PATH only this cgroup v2 directory (added when not configured)\n"
+		"  -v, --verbose       debug messages, with the time of each epoch step\n"
+		"      --foreground    the only mode (accepted for unit files)\n"
+		"exit status: 0 ok, 1 an epoch or the spool failed, 2 usage or configuration\n"
+		"error, 3 something the daemon needs is missing (vinfer.ko, securityfs, TPM,\n"
+		"cgroup, spool directory)\n");
+}
+
+static void written(void *ctx, struct vinferd_workload *w, uint64_t epoch, const char *path,
+		    const struct epoch_timing *t)
+{
+	struct vinferd *d = ctx;
+
+	vinferd_log(LOG_INFO, "epoch %llu of %s closed: %s", (unsigned long long)epoch, w->path,
+		    path);
+	vinferd_log(LOG_DEBUG,
+		    "epoch %llu of %s: seal %.2f ms, log+claims %.2f ms, quote %.2f ms, encode %.2f ms, write+fsync %.2f ms, journal %.2f ms",
+		    (unsigned long long)epoch, w->path, t->seal_ms, t->log_ms, t->quote_ms,
+		    t->encode_ms, t->write_ms, t->journal_ms);
+	if (d->once) {
+		printf("%s\n", path);
+		fflush(stdout);
+	}
+	if (d->closed)
+		json_object_array_add(d->closed, json_object_new_string(path));
+	if (d->have_metrics) {
+		char id[24];
+
+		snprintf(id, sizeof(id), "%llu", (unsigned long long)w->id);
+		metric_add(d->metrics.epochs, id, 1);
+		if (d->env.tpm) {
+			metric_set(d->metrics.tpm_commands, NULL, (double)vtpm_commands(d->env.tpm));
+			metric_observe(d->metrics.tpm_latency, NULL, t->quote_ms / 1e3);
+		}
+	}
+}
+
+static int close_one(struct vinferd *d, struct vinferd_workload *w)
+{
+	char err[EPOCH_ERR_MAX];
+	int ret;
+
+	ret = epoch_close(&d->env, w, err);
+	w->next_due_ns = mono_ns() + d->conf.period * 1000000000ULL;
+	if (ret)
+		vinferd_log(LOG_ERR, "%s", err);
+	return ret;
+}
+
+/* ---- control socket answers ---- */
+
+static struct vinferd_workload *find_workload(struct vinferd *d, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < d->n_w; i++) {
+		char id[24];
+
+		snprintf(id, sizeof(id), "%llu", (unsigned long long)d->w[i].id);
+		if (!strcmp(s, d->w[i].path) || !strcmp(s, id))
+			return &d->w[i];
+	}
+	return NULL;
+}
+
+static json_object *workload_json(struct vinferd *d, struct vinferd_workload *w)
+{
+	struct state_entry *st = state_get(&d->env.state, d->conf.agent_id, w->id);
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "path", json_object_new_string(w->path));
+	json_object_object_add(o, "id", json_object_new_uint64(w->id));
+	json_object_object_add(o, "epoch", json_object_new_uint64(st ? st->epoch : 0));
+	json_object_object_add(o, "pending", json_object_new_boolean(w->pending));
+	json_object_object_add(o, "closed", json_object_new_uint64(w->closed));
+	json_object_object_add(o, "last", w->last_name[0] ?
+			       json_object_new_string(w->last_name) : NULL);
+	return o;
+}
+
+static int op_status(void *ctx, json_object *out)
+{
+	struct vinferd *d = ctx;
+	json_object *arr = json_object_new_array();
+	size_t i;
+
+	json_object_object_add(out, "agent", json_object_new_string(d->conf.agent_dec));
+	json_object_object_add(out, "tpm", json_object_new_boolean(!d->env.no_tpm));
+	json_object_object_add(out, "spool", json_object_new_string(d->conf.spool_dir));
+	json_object_object_add(out, "period", json_object_new_uint64(d->conf.period));
+	json_object_object_add(out, "records", json_object_new_uint64(d->conf.records));
+	for (i = 0; i < d->n_w; i++)
+		json_object_array_add(arr, workload_json(d, &d->w[i]));
+	json_object_object_add(out, "workloads", arr);
+	return 0;
+}
+
+static int op_epochs(void *ctx, const char *workload, json_object *out)
+{
+	struct vinferd *d = ctx;
+	struct vinferd_workload *only = NULL;
+	json_object *arr;
+	char **names;
+	size_t n, i, k;
+
+	if (workload && !(only = find_workload(d, workload))) {
+		json_object_object_add(out, "error", json_object_new_string("no such workload"));
+		return -ENOENT;
+	}
+	if (spool_list(&d->env.spool, ".json", &names, &n))
+		return -EIO;
+	arr = json_object_new_array();
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < d->n_w; k++) {
+			struct vinferd_workload *w = &d->w[k];
+			char prefix[128];
+			size_t pl;
+
+			if (only && only != w)
+				continue;
+			pl = (size_t)snprintf(prefix, sizeof(prefix), "%s-%llu-", d->conf.agent_dec,
+					      (unsigned long long)w->id);
+			if (!strncmp(names[i], prefix, pl)) {
+				json_object *o = json_object_new_object();
+
+				json_object_object_add(o, "workload", json_object_new_string(w->path));
+				json_object_object_add(o, "epoch",
+						       json_object_new_uint64(strtoull(names[i] + pl, NULL, 10)));
+				json_object_object_add(o, "file", json_object_new_string(names[i]));
+				json_object_array_add(arr, o);
+			}
+		}
+		free(names[i]);
+	}
+	free(names);
+	json_object_object_add(out, "epochs", arr);
+	return 0;
+}
+
+static int op_show(void *ctx, const char *id, json_object *out)
+{
+	struct vinferd *d = ctx;
+	char name[160], serr[SPOOL_ERR_MAX];
+	json_object *doc;
+	size_t len;
+	char *buf;
+	int ret;
+
+	if (!id || !*id || strspn(id, "0123456789-") != strlen(id) || strlen(id) > 140) {
+		json_object_object_add(out, "error",
+				       json_object_new_string("show: ID is AGENT-WORKLOAD-EPOCH"));
+		return -EINVAL;
+	}
+	snprintf(name, sizeof(name), "%s.json", id);
+	ret = spool_read(&d->env.spool, name, &buf, &len, serr);
+	if (ret) {
+		json_object_object_add(out, "error", json_object_new_string(serr));
+		return ret;
+	}
+	doc = json_tokener_parse(buf);
+	free(buf);
+	if (!doc)
+		return -EINVAL;
+	json_object_object_add(out, "attestation", doc);
+	return 0;
+}
+
+static int op_close_epoch(void *ctx, const char *workload, json_object *out)
+{
+	struct vinferd *d = ctx;
+	size_t i;
+	int ret = 0;
+
+	if (workload && !find_workload(d, workload)) {
+		json_object_object_add(out, "error", json_object_new_string("no such workload"));
+		return -ENOENT;
+	}
+	d->closed = json_object_new_array();
+	for (i = 0; i < d->n_w; i++) {
+		if (workload && &d->w[i] != find_workload(d, workload))
+			continue;
+		if (close_one(d, &d->w[i]))
+			ret = -EIO;
+	}
+	json_object_object_add(out, "closed", d->closed);
+	d->closed = NULL;
+	if (ret)
+		json_object_object_add(out, "error",
+				       json_object_new_string("an epoch failed: see the daemon's log"));
+	return ret;
+}
+
+static const struct control_ops control_ops = {
+	.status = op_status,
+	.epochs = op_epochs,
+	.show = op_show,
+	.close_epoch = op_close_epoch,
+};
+
+/* ---- start ---- */
+
+static int add_workload(struct vinferd *d, const char *path)
+{
+	struct vinferd_workload *w;
+	char err[CONFIG_ERR_MAX];
+	size_t i;
+	int ret;
+
+	if (d->n_w == CONF_MAX_WORKLOADS) {
+		vinferd_log(LOG_ERR, "more than %d workloads", CONF_MAX_WORKLOADS);
+		return VINFERD_EXIT_USAGE;
+	}
+	w = &d->w[d->n_w];
+	ret = config_cgroup_id(path, &w->id, err);
+	if (ret) {
+		vinferd_log(LOG_ERR, "%s", err);
+		return VINFERD_EXIT_SYSTEM;
+	}
+	for (i = 0; i < d->n_w; i++)
+		if (d->w[i].id == w->id)
+			return 0;
+	w->path = strdup(path);
+	if (!w->path)
+		return VINFERD_EXIT_FAIL;
+	d->n_w++;
+	return 0;
+}
+
+/* The module runs without a TPM: its state says "binding: none". */
+static bool module_unbound(void)
+{
+	char binding[32] = "";
+
+	return config_module_state("binding", binding, sizeof(binding)) == 0 &&
+	       !strcmp(binding, "none");
+}
+
+static int open_tpm(struct vinferd *d)
+{
+	struct vinferd_epoch_env *env = &d->env;
+	char err[TPM_ERR_MAX];
+	int ret;
+
+	if (module_unbound()) {
+		vinferd_log(LOG_WARN, "vinfer.ko has no TPM binding (%s: binding: none): every attestation is NO_TPM and carries no hardware trust",
+			    VINFER_STATE_FILE);
+		env->no_tpm = true;
+		return 0;
+	}
+	if (!strcmp(d->conf.tcti, "none")) {
+		vinferd_log(LOG_WARN, "[tpm] tcti = none: every attestation is NO_TPM and carries no hardware trust");
+		env->no_tpm = true;
+		return 0;
+	}
+	ret = vtpm_open(&env->tpm, d->conf.tcti, err);
+	if (ret) {
+		vinferd_log(LOG_ERR, "[tpm] tcti = '%s': %s (set [tpm] tcti = none to run without hardware trust)",
+			    d->conf.tcti, err);
+		return VINFERD_EXIT_SYSTEM;
+	}
+	env->ak_handle = d->conf.ak_handle;
+	ret = vtpm_provision(env->tpm, d->conf.ak_handle, &env->ek, &env->ak, &env->ek_cert,
+			     &env->ek_cert_len, err);
+	if (ret) {
+		vinferd_log(LOG_ERR, "[tpm] ak_handle = 0x%08x: the EK and AK: %s", d->conf.ak_handle,
+			    err);
+		return VINFERD_EXIT_SYSTEM;
+	}
+	SHA256(env->ek.public, env->ek.public_len, env->host_id);
+	return 0;
+}
+
+static int start(struct vinferd *d, const char **only, size_t n_only)
+{
+	struct vinferd_epoch_env *env = &d->env;
+	char err[CONFIG_ERR_MAX > SPOOL_ERR_MAX ? CONFIG_ERR_MAX : SPOOL_ERR_MAX];
+	struct check_opts co = { 0 };
+	struct check_report rep;
+	struct vinfer_seal s;
+	unsigned int i;
+	size_t k;
+	int ret;
+
+	ret = config_check_module_pcr(&d->conf, err);
+	if (ret) {
+		vinferd_log(LOG_ERR, "%s: %s", d->conf_path, err);
+		return VINFERD_EXIT_USAGE;
+	}
+	co.tcti = d->conf.tcti;
+	co.need_tpm = strcmp(d->conf.tcti, "none") != 0 && !module_unbound();
+	co.need_probes = false;	/* the daemon does not load probes yet */
+	vinferd_check(&co, &rep);
+	for (i = 0; i < rep.n; i++)
+		vinferd_log(rep.p[i].level == CHECK_FATAL ? LOG_ERR : LOG_WARN, "%s", rep.p[i].text);
+	if (rep.fatal) {
+		vinferd_log(LOG_ERR, "start-up check: %u problem(s) above", rep.fatal);
+		return VINFERD_EXIT_SYSTEM;
+	}
+	if (d->conf.probes != CONF_PROBES_OFF)
+		vinferd_log(LOG_INFO, "[probes] mode = %s: accelerator counters are not collected by this version; documents say counters mode none",
+			    conf_probes_name(d->conf.probes));
+
+	env->conf = &d->conf;
+	env->fresh_block = epoch_block_none;
+	env->written = written;
+	env->written_ctx = d;
+	env->dev = vinfer_client_open();
+	if (env->dev < 0) {
+		vinferd_log(LOG_ERR, "%s", vinfer_client_strerror(env->dev));
+		return VINFERD_EXIT_SYSTEM;
+	}
+	if (access(VINFER_BINARY_FILE, R_OK)) {
+		vinferd_log(LOG_ERR, "%s: %s (is securityfs mounted on /sys/kernel/security?)",
+			    VINFER_BINARY_FILE, strerror(errno));
+		return VINFERD_EXIT_SYSTEM;
+	}
+	if (d->conf.activation) {
+		ret = config_load_activation(d->conf.activation, &env->act, err);
+		if (ret) {
+			vinferd_log(LOG_ERR, "%s", err);
+			return VINFERD_EXIT_USAGE;
+		}
+	}
+	for (k = 0; k < n_only; k++) {
+		ret = add_workload(d, only[k]);
+		if (ret)
+			return ret;
+	}
+	for (k = 0; !n_only && k < d->conf.n_cgroups; k++) {
+		ret = add_workload(d, d->conf.cgroups[k]);
+		if (ret)
+			return ret;
+	}
+	if (!d->n_w) {
+		vinferd_log(LOG_ERR, "%s: no [workload] cgroup and no --workload: nothing to attest",
+			    d->conf_path);
+		return VINFERD_EXIT_USAGE;
+	}
+	ret = spool_open(&env->spool, d->conf.spool_dir, err);
+	if (ret) {
+		vinferd_log(LOG_ERR, "[spool] dir = '%s': %s", d->conf.spool_dir, err);
+		return VINFERD_EXIT_SYSTEM;
+	}
+	ret = state_load(&env->spool, &env->state, err);
+	if (ret) {
+		vinferd_log(LOG_ERR, "%s (the journal is rebuilt from the log and the spool when removed)",
+			    err);
+		return VINFERD_EXIT_FAIL;
+	}
+	ret = open_tpm(d);
+	if (ret)
+		return ret;
+
+	/* Every marker a crash left gets its seal, then its attestation. */
+	ret = vinfer_client_seal(env->dev, &s);
+	if (ret) {
+		vinferd_log(LOG_ERR, "seal: %s", vinfer_client_strerror(ret));
+		return VINFERD_EXIT_SYSTEM;
+	}
+	for (k = 0; k < d->n_w; k++) {
+		struct vinferd_workload *w = &d->w[k];
+		char eerr[EPOCH_ERR_MAX];
+
+		if (epoch_catch_up(env, w, eerr))
+			vinferd_log(LOG_ERR, "%s: catching up: %s", w->path, eerr);
+		w->next_due_ns = mono_ns() + d->conf.period * 1000000000ULL;
+	}
+	return 0;
+}
+
+static int start_services(struct vinferd *d)
+{
+	struct control_opts co = { .path = d->conf.control_socket, .gid = (gid_t)-1 };
+	char err[CONTROL_ERR_MAX > METRICS_ERR_MAX ? CONTROL_ERR_MAX : METRICS_ERR_MAX];
+	char nerr[NOTIFY_ERR_MAX];
+	int ret;
+
+	ret = control_open(&d->control, &co, &control_ops, d, err);
+	if (ret) {
+		vinferd_log(LOG_ERR, "[control] socket = '%s': %s", d->conf.control_socket, err);
+		return VINFERD_EXIT_SYSTEM;
+	}
+	if (d->conf.metrics_listen) {
+		if (vinfer_metrics_open(&d->metrics))
+			return VINFERD_EXIT_FAIL;
+		d->have_metrics = true;
+		ret = metrics_server_open(&d->msrv, d->conf.metrics_listen, d->metrics.reg, err);
+		if (ret) {
+			vinferd_log(LOG_ERR, "[metrics] listen = '%s': %s", d->conf.metrics_listen, err);
+			return VINFERD_EXIT_USAGE;
+		}
+	}
+	if (notify_open(&d->notify, nerr))
+		vinferd_log(LOG_WARN, "%s", nerr);
+	return 0;
+}
+
+/* SIGHUP: the new file replaces [epoch]; other changes need a restart. */
+static void reload(struct vinferd *d)
+{
+	struct vinferd_config n;
+	char err[CONF_ERR_MAX];
+	size_t k;
+
+	notify_reloading(&d->notify);
+	if (vinferd_config_init(&n) || vinferd_config_load(d->conf_path, &n, err)) {
+		vinferd_log(LOG_ERR, "SIGHUP: %s: keeping the running configuration", err);
+		notify_ready(&d->notify);
+		return;
+	}
+	if (strcmp(n.tcti, d->conf.tcti) || n.ak_handle != d->conf.ak_handle ||
+	    n.pcr != d->conf.pcr || strcmp(n.agent_dec, d->conf.agent_dec) ||
+	    strcmp(n.spool_dir, d->conf.spool_dir) || n.n_cgroups != d->conf.n_cgroups)
+		vinferd_log(LOG_WARN, "SIGHUP: changes outside [epoch] take effect on restart");
+	d->conf.period = n.period;
+	d->conf.records = n.records;
+	for (k = 0; k < d->n_w; k++)
+		d->w[k].next_due_ns = mono_ns() + d->conf.period * 1000000000ULL;
+	vinferd_log(LOG_INFO, "SIGHUP: [epoch] period = %llu, records = %llu",
+		    (unsigned long long)d->conf.period, (unsigned long long)d->conf.records);
+	vinferd_config_free(&n);
+	notify_ready(&d->notify);
+}
+
+/* The records trigger: counts the workload's records at most once a tick. */
+static void check_records(struct vinferd *d, struct vinferd_workload *w)
+{
+	char buf[32], err[EPOCH_ERR_MAX];
+	uint64_t total, count;
+
+	if (!d->conf.records || config_module_state("records", buf, sizeof(buf)))
+		return;
+	total = strtoull(buf, NULL, 10);
+	if (total < w->counted_at + d->conf.records / 8 + 1)
+		return;
+	if (epoch_pending_records(&d->env, w, &count, &total, err)) {
+		vinferd_log(LOG_ERR, "%s", err);
+		return;
+	}
+	w->counted_at = total;
+	if (count >= d->conf.records) {
+		vinferd_log(LOG_DEBUG, "%s: %llu records: closing the epoch", w->path,
+			    (unsigned long long)count);
+		close_one(d, w);
+	}
+}
+
+static int loop(struct vinferd *d, const sigset_t *waitmask)
+{
+	struct pollfd pfd[2];
+	nfds_t nfd = 0;
+	size_t k;
+
+	pfd[nfd++] = (struct pollfd){ .fd = control_fd(d->control), .events = POLLIN };
+	if (d->msrv)
+		pfd[nfd++] = (struct pollfd){ .fd = metrics_server_fd(d->msrv), .events = POLLIN };
+	notify_ready(&d->notify);
+	notify_status(&d->notify, "attesting %zu workload(s)", d->n_w);
+	vinferd_log(LOG_INFO, "started: agent %s, %zu workload(s), period %llu s, records %llu, spool %s%s",
+		    d->conf.agent_dec, d->n_w, (unsigned long long)d->conf.period,
+		    (unsigned long long)d->conf.records, d->conf.spool_dir,
+		    d->env.no_tpm ? ", no TPM" : "");
+	while (!got_term) {
+		uint64_t now = mono_ns(), wait = TICK_MS * 1000000ULL;
+		struct timespec ts;
+		int n;
+
+		for (k = 0; k < d->n_w && d->conf.period; k++) {
+			uint64_t due = d->w[k].next_due_ns;
+
+			if (due > now && due - now < wait)
+				wait = due - now;
+			else if (due <= now)
+				wait = 0;
+		}
+		ts.tv_sec = (time_t)(wait / 1000000000ULL);
+		ts.tv_nsec = (long)(wait % 1000000000ULL);
+		n = ppoll(pfd, nfd, &ts, waitmask);
+		if (n < 0 && errno != EINTR) {
+			vinferd_log(LOG_ERR, "ppoll: %s", strerror(errno));
+			return VINFERD_EXIT_FAIL;
+		}
+		if (got_term)
+			break;
+		if (got_hup) {
+			got_hup = 0;
+			reload(d);
+		}
+		if (n > 0 && (pfd[0].revents & POLLIN))
+			control_handle(d->control);
+		if (n > 0 && nfd > 1 && (pfd[1].revents & POLLIN))
+			metrics_server_handle(d->msrv);
+		now = mono_ns();
+		for (k = 0; k < d->n_w && !got_term; k++) {
+			struct vinferd_workload *w = &d->w[k];
+			char err[EPOCH_ERR_MAX];
+
+			if (d->conf.period && w->next_due_ns <= now)
+				close_one(d, w);
+			else if (w->pending && epoch_catch_up(&d->env, w, err))
+				vinferd_log(LOG_ERR, "%s: %s", w->path, err);
+			else
+				check_records(d, w);
+		}
+		notify_watchdog(&d->notify);
+	}
+	notify_stopping(&d->notify);
+	vinferd_log(LOG_INFO, "stopping on a signal");
+	return VINFERD_EXIT_OK;
+}
+
+static void stop(struct vinferd *d)
+{
+	size_t k;
+
+	notify_close(&d->notify);
+	metrics_server_close(d->msrv);
+	if (d->have_metrics)
+		vinfer_metrics_close(&d->metrics);
+	control_close(d->control);
+	if (d->env.tpm)
+		vtpm_close(d->env.tpm);
+	free(d->env.ek_cert);
+	state_free(&d->env.state);
+	if (d->env.spool.dir)
+		spool_close(&d->env.spool);
+	vinfer_client_close(d->env.dev);
+	for (k = 0; k < d->n_w; k++)
+		free(d->w[k].path);
+	vinferd_config_free(&d->conf);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "once", no_argument, NULL, 'o' },
+		{ "workload", required_argument, NULL, 'w' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	static struct vinferd d = { .conf_path = CONF_DEFAULT_PATH, .env.dev = -1 };
+	const char *only[CONF_MAX_WORKLOADS];
+	size_t n_only = 0, k;
+	struct sigaction sa = { .sa_handler = on_signal };
+	char err[CONF_ERR_MAX];
+	sigset_t block, waitmask;
+	int c, ret;
+
+	while ((c = getopt_long(argc, argv, "c:vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': d.conf_path = optarg; break;
+		case 'o': d.once = true; break;
+		case 'w':
+			if (n_only == CONF_MAX_WORKLOADS) {
+				vinferd_log(LOG_ERR, "--workload: more than %d", CONF_MAX_WORKLOADS);
+				return VINFERD_EXIT_USAGE;
+			}
+			only[n_only++] = optarg;
+			break;
+		case 'v': vinferd_log_level = LOG_DEBUG; break;
+		case 'f': break;
+		case 'h': usage(stdout); return VINFERD_EXIT_OK;
+		default: usage(stderr); return VINFERD_EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		vinferd_log(LOG_ERR, "unexpected argument '%s'", argv[optind]);
+		usage(stderr);
+		return VINFERD_EXIT_USAGE;
+	}
+	if (vinferd_config_init(&d.conf) ||
+	    vinferd_config_load(d.conf_path, &d.conf, err)) {
+		vinferd_log(LOG_ERR, "%s", err);
+		return VINFERD_EXIT_USAGE;
+	}
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGHUP);
+	sigprocmask(SIG_BLOCK, &block, &waitmask);
+	sigdelset(&waitmask, SIGTERM);
+	sigdelset(&waitmask, SIGINT);
+	sigdelset(&waitmask, SIGHUP);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	ret = start(&d, only, n_only);
+	if (ret)
+		goto out;
+	if (d.once) {
+		for (k = 0; k < d.n_w && !got_term; k++)
+			if (close_one(&d, &d.w[k]))
+				ret = VINFERD_EXIT_FAIL;
+		goto out;
+	}
+	ret = start_services(&d);
+	if (!ret)
+		ret = loop(&d, &waitmask);
+out:
+	stop(&d);
+	return ret;
+}
