@@ -337,6 +337,38 @@ static uint32_t quote_mask(const struct vinferd_epoch_env *env)
 	return 0xffU | 1U << 10 | 1U << env->conf->pcr;
 }
 
+/* ---- the probe's counters of each epoch ---- */
+
+static struct probe_counts *epoch_counts(const struct vinferd_workload *w, uint64_t epoch)
+{
+	struct probe_counts *c;
+
+	for (c = w->counts; c; c = c->next)
+		if (c->epoch == epoch)
+			return c;
+	return NULL;
+}
+
+/* Epochs through @epoch are attested (or were already): their counters go. */
+static void epoch_counts_done(struct vinferd_workload *w, uint64_t epoch)
+{
+	struct probe_counts **pc = &w->counts, *c;
+
+	while ((c = *pc)) {
+		if (c->epoch <= epoch) {
+			*pc = c->next;
+			probe_counts_free(c);
+		} else {
+			pc = &c->next;
+		}
+	}
+}
+
+void epoch_counts_free(struct vinferd_workload *w)
+{
+	epoch_counts_done(w, UINT64_MAX);
+}
+
 /* ---- one attestation ---- */
 
 struct epoch_job {
@@ -362,6 +394,7 @@ static int attest_epoch(struct vinferd_epoch_env *env, struct vlog *log, struct 
 			char err[EPOCH_ERR_MAX])
 {
 	struct attest_doc doc = { 0 };
+	const struct probe_counts *cnt;
 	struct range g = { 0 };
 	struct claims *c = &doc.claims;
 	char terr[TPM_ERR_MAX], serr[SPOOL_ERR_MAX];
@@ -395,9 +428,15 @@ static int attest_epoch(struct vinferd_epoch_env *env, struct vlog *log, struct 
 	c->flags = g.flags;
 	if (env->no_tpm || !log->tpm)
 		c->flags |= CLAIM_F_NO_TPM;
-	/* Counters: the probes are not read by the daemon yet (mode "none"). */
-	snprintf(doc.counters_mode, sizeof(doc.counters_mode), "none");
-	memset(c->counters_digest, 0, 32);
+	/* Counters: the probe's for an epoch this process closed, else "none". */
+	cnt = epoch_counts(j->w, j->epoch);
+	if (cnt) {
+		probe_counts_to_doc(cnt, &doc);
+		c->flags |= cnt->flags;
+	} else {
+		snprintf(doc.counters_mode, sizeof(doc.counters_mode), "none");
+	}
+	attest_counters_digest(&doc, c->counters_digest);
 	ret = env->fresh_block(env->fresh_block_ctx, &c->block_number, c->block_hash);
 	if (ret) {
 		fail(err, ret, "epoch %llu: no recent block: %s", (unsigned long long)j->epoch,
@@ -642,6 +681,7 @@ int epoch_catch_up(struct vinferd_epoch_env *env, struct vinferd_workload *w,
 			break;
 		}
 		j.t.journal_ms = now_ms() - t0;
+		epoch_counts_done(w, e);
 		if (wrote) {
 			snprintf(w->last_name, sizeof(w->last_name), "%s", name);
 			w->closed++;
@@ -652,6 +692,7 @@ int epoch_catch_up(struct vinferd_epoch_env *env, struct vinferd_workload *w,
 		prev = seal;
 		t0 = now_ms();
 	}
+	epoch_counts_done(w, done);
 	vlog_free(&log);
 	return ret;
 }
@@ -660,16 +701,37 @@ int epoch_close(struct vinferd_epoch_env *env, struct vinferd_workload *w,
 		char err[EPOCH_ERR_MAX])
 {
 	uint8_t marker[VINFER_CLAIM_EPOCH_LEN];
+	struct probe_counts *cnt = NULL;
 	struct vinfer_seal s;
 	uint64_t epoch = w->epoch_hi + 1;
 	double t0 = now_ms();
 	int ret;
 
+	/*
+	 * The counters end where the marker goes in; they are the epoch's
+	 * once the marker is in the log (no marker: the next take has them).
+	 */
+	if (w->probe) {
+		char perr[PROBE_ERR_MAX];
+
+		ret = probe_take(w->probe, &cnt, perr);
+		if (ret)
+			return fail(err, ret, "epoch %llu of %s: %s", (unsigned long long)epoch,
+				    w->path, perr);
+		cnt->epoch = epoch;
+	}
 	marker_encode(env, w, epoch, marker);
 	ret = vinfer_client_append(env->dev, VINFER_CLAIM_EPOCH, marker, sizeof(marker), NULL);
-	if (ret)
+	if (ret) {
+		probe_counts_free(cnt);
 		return fail(err, ret, "epoch %llu of %s: marker: %s", (unsigned long long)epoch,
 			    w->path, vinfer_client_strerror(ret));
+	}
+	if (cnt) {
+		probe_commit(w->probe);
+		cnt->next = w->counts;
+		w->counts = cnt;
+	}
 	w->epoch_hi = epoch;
 	w->own_marker = epoch;
 	w->pending = true;

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "probes.h"
 #include "spool.h"
 #include "state.h"
 #include "tpm.h"
@@ -32,6 +33,8 @@ struct vinferd_workload {
 	uint64_t violations;
 	double seal_ms;			/* of the marker not yet attested */
 	char last_name[128];		/* last attestation file */
+	struct vinferd_probe *probe;	/* its trace; NULL: [probes] mode = off */
+	struct probe_counts *counts;	/* counters of its epochs not yet attested */
 };
 
 /* How long each step of the last epoch took (logged at debug, -v). */
@@ -69,7 +72,11 @@ struct vinferd_epoch_env {
 	void *written_ctx;
 };
 
-/* Marker, seal, then epoch_catch_up(): the new epoch and any pending one. */
+/*
+ * The probe's counters (when w->probe), marker, seal, then epoch_catch_up():
+ * the new epoch and any pending one.  An epoch whose marker this process did
+ * not write (an earlier run's) has counters mode "none": nobody counted.
+ */
 int epoch_close(struct vinferd_epoch_env *env, struct vinferd_workload *w,
 		char err[EPOCH_ERR_MAX]);
 /* Attests every sealed marker of w beyond the journal that has no file. */
@@ -78,6 +85,8 @@ int epoch_catch_up(struct vinferd_epoch_env *env, struct vinferd_workload *w,
 /* Records of the workload in the log after its last attested seal. */
 int epoch_pending_records(struct vinferd_epoch_env *env, struct vinferd_workload *w,
 			  uint64_t *count, uint64_t *log_records, char err[EPOCH_ERR_MAX]);
+/* Frees the counters of epochs not yet attested (at exit). */
+void epoch_counts_free(struct vinferd_workload *w);
 /* "<agentId>-<workload>-<epoch>.json" */
 void epoch_file_name(const struct vinferd_epoch_env *env, const struct vinferd_workload *w,
 		     uint64_t epoch, char *out, size_t size);

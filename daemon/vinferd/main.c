@@ -5,8 +5,9 @@
  *
  * main() only orders the start of each part and the reverse teardown:
  * configuration, start-up check, /dev/vinfer, spool and journal, TPM,
- * workloads (catching up on epochs a crash left), control socket, metrics,
- * systemd notification; then the loop.  Signal handlers only set flags: the
+ * workloads and their probes (daemon/vinferd/probes.c; catching up on
+ * epochs a crash left), control socket, metrics, systemd notification; then
+ * the loop.  Signal handlers only set flags: the
  * signals are blocked except inside ppoll(), so an epoch in progress always
  * finishes (SIGTERM exits 0 after it; SIGHUP re-reads the configuration).
  */
@@ -30,6 +31,7 @@
 #include "epoch.h"
 #include "metrics.h"
 #include "notify.h"
+#include "probes.h"
 #include "state.h"
 #include "tpm.h"
 
@@ -48,6 +50,8 @@ struct vinferd {
 	struct metrics_server *msrv;
 	struct notify notify;
 	json_object *closed;		/* control close-epoch: paths written */
+	size_t n_probes;		/* workloads with a trace */
+	uint64_t probe_err_ns;		/* last poll error logged (one a second) */
 };
 
 static volatile sig_atomic_t got_term, got_hup;
@@ -347,6 +351,52 @@ static int open_tpm(struct vinferd *d)
 	return 0;
 }
 
+/* One trace per workload, unless [probes] mode = off or --once. */
+static int open_probes(struct vinferd *d)
+{
+	char err[PROBE_ERR_MAX];
+	size_t k;
+	int ret;
+
+	if (d->conf.probes == CONF_PROBES_OFF || d->once)
+		return 0;
+	for (k = 0; k < d->n_w; k++) {
+		struct vinferd_workload *w = &d->w[k];
+
+		ret = probe_open(&w->probe, w->path, d->conf.probes, err);
+		if (ret) {
+			vinferd_log(LOG_ERR, "[probes] mode = %s: tracing %s: %s (set [probes] mode = off to run without accelerator counters)",
+				    conf_probes_name(d->conf.probes), w->path, err);
+			return VINFERD_EXIT_SYSTEM;
+		}
+		d->n_probes++;
+	}
+	vinferd_log(LOG_INFO, "[probes] mode = %s: tracing %zu workload(s)",
+		    conf_probes_name(d->conf.probes), d->n_probes);
+	return 0;
+}
+
+/*
+ * Each trace without waiting: events, uprobe attaches (a process stopped
+ * for them is continued here), sampling windows.  The loop never sleeps
+ * longer than PROBE_POLL_MS while a trace is open.
+ */
+static void poll_probes(struct vinferd *d)
+{
+	size_t k;
+	int ret;
+
+	for (k = 0; k < d->n_w; k++) {
+		if (!d->w[k].probe)
+			continue;
+		ret = probe_poll(d->w[k].probe);
+		if (ret && mono_ns() - d->probe_err_ns > 1000000000ULL) {
+			d->probe_err_ns = mono_ns();
+			vinferd_log(LOG_ERR, "%s: probes: %s", d->w[k].path, strerror(-ret));
+		}
+	}
+}
+
 static int start(struct vinferd *d, const char **only, size_t n_only)
 {
 	struct vinferd_epoch_env *env = &d->env;
@@ -365,7 +415,8 @@ static int start(struct vinferd *d, const char **only, size_t n_only)
 	}
 	co.tcti = d->conf.tcti;
 	co.need_tpm = strcmp(d->conf.tcti, "none") != 0 && !module_unbound();
-	co.need_probes = false;	/* the daemon does not load probes yet */
+	/* --once closes epochs no trace has watched: no probes then. */
+	co.need_probes = d->conf.probes != CONF_PROBES_OFF && !d->once;
 	vinferd_check(&co, &rep);
 	for (i = 0; i < rep.n; i++)
 		vinferd_log(rep.p[i].level == CHECK_FATAL ? LOG_ERR : LOG_WARN, "%s", rep.p[i].text);
@@ -373,9 +424,8 @@ static int start(struct vinferd *d, const char **only, size_t n_only)
 		vinferd_log(LOG_ERR, "start-up check: %u problem(s) above", rep.fatal);
 		return VINFERD_EXIT_SYSTEM;
 	}
-	if (d->conf.probes != CONF_PROBES_OFF)
-		vinferd_log(LOG_INFO, "[probes] mode = %s: accelerator counters are not collected by this version; documents say counters mode none",
-			    conf_probes_name(d->conf.probes));
+	if (d->conf.probes != CONF_PROBES_OFF && d->once)
+		vinferd_log(LOG_INFO, "--once: no trace watches the epoch: its counters mode is none");
 
 	env->conf = &d->conf;
 	env->fresh_block = epoch_block_none;
@@ -413,6 +463,9 @@ static int start(struct vinferd *d, const char **only, size_t n_only)
 			    d->conf_path);
 		return VINFERD_EXIT_USAGE;
 	}
+	ret = open_probes(d);
+	if (ret)
+		return ret;
 	ret = spool_open(&env->spool, d->conf.spool_dir, err);
 	if (ret) {
 		vinferd_log(LOG_ERR, "[spool] dir = '%s': %s", d->conf.spool_dir, err);
@@ -487,7 +540,8 @@ static void reload(struct vinferd *d)
 	}
 	if (strcmp(n.tcti, d->conf.tcti) || n.ak_handle != d->conf.ak_handle ||
 	    n.pcr != d->conf.pcr || strcmp(n.agent_dec, d->conf.agent_dec) ||
-	    strcmp(n.spool_dir, d->conf.spool_dir) || n.n_cgroups != d->conf.n_cgroups)
+	    strcmp(n.spool_dir, d->conf.spool_dir) || n.n_cgroups != d->conf.n_cgroups ||
+	    n.probes != d->conf.probes)
 		vinferd_log(LOG_WARN, "SIGHUP: changes outside [epoch] take effect on restart");
 	d->conf.period = n.period;
 	d->conf.records = n.records;
@@ -542,6 +596,8 @@ static int loop(struct vinferd *d, const sigset_t *waitmask)
 		struct timespec ts;
 		int n;
 
+		if (d->n_probes && wait > PROBE_POLL_MS * 1000000ULL)
+			wait = PROBE_POLL_MS * 1000000ULL;
 		for (k = 0; k < d->n_w && d->conf.period; k++) {
 			uint64_t due = d->w[k].next_due_ns;
 
@@ -559,6 +615,7 @@ static int loop(struct vinferd *d, const sigset_t *waitmask)
 		}
 		if (got_term)
 			break;
+		poll_probes(d);
 		if (got_hup) {
 			got_hup = 0;
 			reload(d);
@@ -602,8 +659,11 @@ static void stop(struct vinferd *d)
 	if (d->env.spool.dir)
 		spool_close(&d->env.spool);
 	vinfer_client_close(d->env.dev);
-	for (k = 0; k < d->n_w; k++)
+	for (k = 0; k < d->n_w; k++) {
+		probe_close(d->w[k].probe);
+		epoch_counts_free(&d->w[k]);
 		free(d->w[k].path);
+	}
 	vinferd_config_free(&d->conf);
 }
 

@@ -10,7 +10,7 @@ $(O)/tests/daemon/attest_check: tests/daemon/attest_check.c $(LIBVINFER)
 	$(CC) $(CFLAGS) -o $@ $< $(LIBVINFER) $(LDLIBS)
 
 .PHONY: check-daemon
-check-daemon: module $(O)/vinfer $(O)/vinferd $(DAEMON_TEST_BINS)
+check-daemon: module $(O)/vinfer $(O)/vinferd $(DAEMON_TEST_BINS) test-runtime
 	tests/daemon/run.sh
 
 CHECKS += check-daemon

@@ -10,6 +10,9 @@
 #                                            vinfer verify, tpm2_checkquote
 #          ── vm-run ──────►  vm-crash.sh    SIGKILL x10 while epochs close;
 #                                            one file per closed epoch, 1..N
+#          ── vm-run ──────►  vm-probes.sh   [probes] exact and sampled: tinfer in
+#                                            the cgroup; counters = its report,
+#                                            verify passes
 #          ── vm-run ──────►  vm-errors.sh   config errors (2), missing (3),
 #                                            tcti = none: NO_TPM documents
 #          ── vm-run ──────►  vm-notpm.sh    no TPM at all: NO_TPM documents
@@ -32,6 +35,7 @@ step() {
 
 step "end to end" -- tests/daemon/vm-e2e.sh
 step "SIGKILL and resume" -- tests/daemon/vm-crash.sh
+step "probes" -- tests/daemon/vm-probes.sh
 step "errors" -- tests/daemon/vm-errors.sh
 step "no TPM" --no-tpm -- tests/daemon/vm-notpm.sh
 step "no module" --no-module -- tests/daemon/vm-nomodule.sh
