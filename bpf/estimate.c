@@ -27,6 +27,20 @@
  * its uncertainty. Reported error = 3 * sqrt(V) + calibration term: a ~99.7%
  * bound (normal approximation) as long as the call rate per unit of CPU time does not change
  * faster than the period in a way correlated with window placement.
+ *
+ * Nothing here needs a period's values but through sums, so none is kept
+ * (a long trace would otherwise grow without bound): per period the loader
+ * adds to struct vinfer_est_sums the clamped time bases (for tau and for tau
+ * -/+ its error: X and x are clamped at 0 per period, so each variant has
+ * its own sums), and per window and hot function sum y, sum x y, sum y^2
+ * with sum x^2. With r = sum y / sum x,
+ *
+ *	sum_j (y_j - r x_j)^2 = sum y^2 - 2 r sum x y + r^2 sum x^2,
+ *
+ * the same s^2 (the second moments are long double: the expansion cancels
+ * where the fit is good). The sums of an interval are the differences of
+ * two snapshots, so an interval's estimate and error rest on its own
+ * windows only.
  */
 #include <math.h>
 #include <string.h>
@@ -39,48 +53,86 @@
  */
 #define VINFER_ERROR_SIGMAS	3.0
 
-/* Ratio estimate of function @k with per-class probe cost @tau. */
-static double ratio_estimate(const struct vinfer_period *pd, size_t n, size_t k,
-			     const double *tau, double *sx, double *sy, double *sX,
-			     unsigned int *nw)
+/* U of a span: on-CPU time less the probe cost of its hits, clamped at 0. */
+static double time_base(double ns, const double traps[VINFER_TRAP_MAX], const double *tau)
 {
-	size_t j;
+	double u = ns;
 	int c;
 
-	*sx = *sy = *sX = 0;
-	*nw = 0;
-	for (j = 0; j < n; j++) {
-		double X = pd[j].period_ns;
-
-		for (c = 0; c < VINFER_TRAP_MAX; c++)
-			X -= tau[c] * pd[j].period_traps[c];
-		*sX += X > 0 ? X : 0;
-		if (!pd[j].has_window)
-			continue;
-		double x = pd[j].win_ns;
-
-		for (c = 0; c < VINFER_TRAP_MAX; c++)
-			x -= tau[c] * pd[j].win_traps[c];
-		*sx += x > 0 ? x : 0;
-		*sy += pd[j].calls[k];
-		(*nw)++;
-	}
-	return *sx > 0 ? *sy / *sx * *sX : 0;
+	for (c = 0; c < VINFER_TRAP_MAX; c++)
+		u -= tau[c] * traps[c];
+	return u > 0 ? u : 0;
 }
 
-void vinfer_estimate(const struct vinfer_period *pd, size_t n, size_t k,
-		     const double tau[VINFER_TRAP_MAX],
-		     const double tau_err[VINFER_TRAP_MAX],
-		     struct vinfer_estimate *e)
+void vinfer_est_sums_add(struct vinfer_est_sums *s, const struct vinfer_period *pd,
+			 unsigned int n_hot, const double tau[VINFER_TRAP_MAX],
+			 const double tau_err[VINFER_TRAP_MAX])
 {
-	double lo[VINFER_TRAP_MAX], hi[VINFER_TRAP_MAX];
-	double sx, sy, sX, r, v_ratio = 0, v_pois, est_lo, est_hi, d;
+	double tv[VINFER_TAU_N][VINFER_TRAP_MAX], x;
+	unsigned int k;
+	int c, v;
+
+	for (c = 0; c < VINFER_TRAP_MAX; c++) {
+		tv[VINFER_TAU_MID][c] = tau[c];
+		tv[VINFER_TAU_LO][c] = tau[c] - tau_err[c];
+		tv[VINFER_TAU_HI][c] = tau[c] + tau_err[c];
+	}
+	for (v = 0; v < VINFER_TAU_N; v++)
+		s->X[v] += time_base(pd->period_ns, pd->period_traps, tv[v]);
+	if (!pd->has_window)
+		return;
+	for (v = 0; v < VINFER_TAU_N; v++)
+		s->x[v] += time_base(pd->win_ns, pd->win_traps, tv[v]);
+	x = time_base(pd->win_ns, pd->win_traps, tv[VINFER_TAU_MID]);
+	s->xx += (long double)x * x;
+	for (k = 0; k < n_hot && k < VINFER_MAX_FUNCS; k++) {
+		double y = pd->calls[k];
+
+		s->y[k] += y;
+		s->xy[k] += (long double)x * y;
+		s->yy[k] += (long double)y * y;
+	}
+	s->windows++;
+}
+
+void vinfer_est_sums_sub(struct vinfer_est_sums *d, const struct vinfer_est_sums *a,
+			 const struct vinfer_est_sums *b)
+{
+	size_t k;
+	int v;
+
+	d->windows = a->windows - b->windows;
+	for (v = 0; v < VINFER_TAU_N; v++) {
+		d->X[v] = a->X[v] - b->X[v];
+		d->x[v] = a->x[v] - b->x[v];
+	}
+	d->xx = a->xx - b->xx;
+	for (k = 0; k < VINFER_MAX_FUNCS; k++) {
+		d->y[k] = a->y[k] - b->y[k];
+		d->xy[k] = a->xy[k] - b->xy[k];
+		d->yy[k] = a->yy[k] - b->yy[k];
+	}
+}
+
+/* Ratio estimate of slot @k with tau variant @v. */
+static double ratio_estimate(const struct vinfer_est_sums *s, size_t k, int v)
+{
+	return s->x[v] > 0 ? s->y[k] / s->x[v] * s->X[v] : 0;
+}
+
+void vinfer_estimate(const struct vinfer_est_sums *s, size_t k, struct vinfer_estimate *e)
+{
+	double sx, sy, sX, r, v_ratio = 0, v_pois;
 	unsigned int nw;
-	size_t j;
-	int c;
 
 	memset(e, 0, sizeof(*e));
-	e->value = ratio_estimate(pd, n, k, tau, &sx, &sy, &sX, &nw);
+	if (k >= VINFER_MAX_FUNCS)
+		return;
+	sx = s->x[VINFER_TAU_MID];
+	sy = s->y[k];
+	sX = s->X[VINFER_TAU_MID];
+	nw = s->windows;
+	e->value = ratio_estimate(s, k, VINFER_TAU_MID);
 	e->sampled = (uint64_t)sy;
 	e->windows = nw;
 	if (!nw || sx <= 0)
@@ -88,33 +140,19 @@ void vinfer_estimate(const struct vinfer_period *pd, size_t n, size_t k,
 	r = sy / sx;
 
 	if (nw >= 2) {
-		double s2 = 0, xbar = sx / nw;
+		long double rr = r, ss;
+		double s2, xbar = sx / nw;
 
-		for (j = 0; j < n; j++) {
-			double x = pd[j].win_ns;
-
-			if (!pd[j].has_window)
-				continue;
-			for (c = 0; c < VINFER_TRAP_MAX; c++)
-				x -= tau[c] * pd[j].win_traps[c];
-			if (x < 0)
-				x = 0;
-			d = pd[j].calls[k] - r * x;
-			s2 += d * d;
-		}
+		/* sum_j (y_j - r x_j)^2, expanded (see the top of this file) */
+		ss = s->yy[k] - 2 * rr * s->xy[k] + rr * rr * s->xx;
+		s2 = ss > 0 ? (double)ss : 0;
 		s2 /= nw - 1;
 		v_ratio = sX * sX * s2 / (nw * xbar * xbar);
 	}
 	/* sum y counts ~ Poisson(sum y): the floor, and the n < 2 case. */
 	v_pois = sX * sX * (sy > 1 ? sy : 1) / (sx * sx);
 	e->sigma = sqrt(v_ratio > v_pois ? v_ratio : v_pois);
-
-	for (c = 0; c < VINFER_TRAP_MAX; c++) {
-		lo[c] = tau[c] - tau_err[c];
-		hi[c] = tau[c] + tau_err[c];
-	}
-	est_lo = ratio_estimate(pd, n, k, lo, &sx, &sy, &sX, &nw);
-	est_hi = ratio_estimate(pd, n, k, hi, &sx, &sy, &sX, &nw);
-	e->calib = fabs(est_hi - est_lo) / 2;
+	e->calib = fabs(ratio_estimate(s, k, VINFER_TAU_HI) -
+			ratio_estimate(s, k, VINFER_TAU_LO)) / 2;
 	e->error = VINFER_ERROR_SIGMAS * e->sigma + e->calib;
 }

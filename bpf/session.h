@@ -11,7 +11,7 @@
  *   window.c    sampling windows, probe-cost calibration, on-CPU time
  *   estimate.c  the estimator (pure arithmetic, unit tested)
  *   fdinfo.c    per-client GPU time from DRM fdinfo
- *   summary.c   the end-of-trace summary
+ *   summary.c   the summary: cumulative, or for the interval since a mark
  *
  * Locking: none. A session is driven by one thread; window.c's helper
  * threads only close file descriptors handed to them.
@@ -159,7 +159,26 @@ struct vinfer_period {
 	bool has_window;
 	double win_ns;
 	double win_traps[VINFER_TRAP_MAX];
-	uint64_t *calls;			/* per hot function, in the window */
+	uint64_t calls[VINFER_MAX_FUNCS];	/* per hot slot, in the window */
+};
+
+/* The estimator's tau variants: tau, tau - its error, tau + its error. */
+enum { VINFER_TAU_MID, VINFER_TAU_LO, VINFER_TAU_HI, VINFER_TAU_N };
+
+/*
+ * Running sums of the estimator over periods: all it needs, in constant
+ * memory. Cumulative since sampling began; the sums of an interval are the
+ * differences of two snapshots (vinfer_est_sums_sub). tau is fixed before
+ * the first period, so the time bases are summed for each tau variant.
+ */
+struct vinfer_est_sums {
+	unsigned int windows;		/* periods with a window */
+	double X[VINFER_TAU_N];		/* sum over periods of max(0, U period) */
+	double x[VINFER_TAU_N];		/* sum over windows of max(0, U window) */
+	long double xx;			/* sum over windows of x^2 (tau) */
+	double y[VINFER_MAX_FUNCS];	/* per hot slot: sum of calls in windows */
+	long double xy[VINFER_MAX_FUNCS];	/* sum of x * calls (tau) */
+	long double yy[VINFER_MAX_FUNCS];	/* sum of calls^2 */
 };
 
 struct vinfer_estimate {
@@ -171,11 +190,15 @@ struct vinfer_estimate {
 	unsigned int windows;
 };
 
-/* Estimate the calls of hot function @k from @n periods. */
-void vinfer_estimate(const struct vinfer_period *pd, size_t n, size_t k,
-		     const double tau[VINFER_TRAP_MAX],
-		     const double tau_err[VINFER_TRAP_MAX],
-		     struct vinfer_estimate *e);
+/* Add finished period @pd (@n_hot slots) to @s, with tau +- tau_err. */
+void vinfer_est_sums_add(struct vinfer_est_sums *s, const struct vinfer_period *pd,
+			 unsigned int n_hot, const double tau[VINFER_TRAP_MAX],
+			 const double tau_err[VINFER_TRAP_MAX]);
+/* @d = @a - @b: the sums of the periods between snapshot @b and @a. */
+void vinfer_est_sums_sub(struct vinfer_est_sums *d, const struct vinfer_est_sums *a,
+			 const struct vinfer_est_sums *b);
+/* Estimate the calls of hot slot @k from the sums @s. */
+void vinfer_estimate(const struct vinfer_est_sums *s, size_t k, struct vinfer_estimate *e);
 
 /* ---- window.c ---- */
 
@@ -192,13 +215,12 @@ struct vinfer_window_state {
 	/* snapshots at the period start and at the window open */
 	double r0, h0[VINFER_TRAP_MAX];
 	double rw, hw[VINFER_TRAP_MAX];
-	uint64_t *calls_w;	/* per hot slot at window open */
+	uint64_t calls_w[VINFER_MAX_FUNCS];	/* per hot slot at window open */
 	/* hot functions: slot -> fid */
 	unsigned int n_hot;
 	unsigned int hot_fid[VINFER_MAX_FUNCS];
 	struct vinfer_period cur;	/* the period in progress */
-	struct vinfer_period *pd;	/* finished periods */
-	size_t n_pd, cap_pd;
+	struct vinfer_est_sums sums;	/* over the finished periods */
 	unsigned int windows;
 	uint64_t live_ns;	/* time the hot probes were counted */
 	double oncpu_ns;	/* on-CPU time over the finished periods */
@@ -210,8 +232,14 @@ void vinfer_window_init(struct vinfer_trace *t);
 void vinfer_window_hot_added(struct vinfer_trace *t, unsigned int fid);
 /* Open/close windows that are due; returns ms until the next deadline. */
 int vinfer_window_tick(struct vinfer_trace *t, uint64_t now);
-/* End of trace: close any window, end the period. */
-void vinfer_window_finish(struct vinfer_trace *t);
+/* ms from @now until the next window deadline; -1 when not sampling. */
+int vinfer_window_next_ms(const struct vinfer_trace *t, uint64_t now);
+/*
+ * A summary's cut: close any open window and end the period now, so the
+ * sums cover exactly the time up to here; sampling goes on with a new
+ * period.
+ */
+void vinfer_window_cut(struct vinfer_trace *t);
 void vinfer_window_free(struct vinfer_trace *t);
 /* Attach/detach the hot probes of one process (window open/close). */
 int vinfer_hot_attach(struct vinfer_trace *t, pid_t tgid, struct vinfer_attachment *a);
@@ -275,7 +303,6 @@ struct vinfer_trace {
 	size_t n_devs, cap_devs;
 	/* functions that got attached somewhere (summary lists those) */
 	bool fn_attached[VINFER_MAX_FUNCS];
-	bool finished;		/* sampling ended, summary taken */
 };
 
 void vinfer_emit(struct vinfer_trace *t, const struct vinfer_trace_event *ev);

@@ -586,6 +586,25 @@ int vinfer_trace_drain(struct vinfer_trace *t)
 	return ring_buffer__consume(t->rb);
 }
 
+int vinfer_trace_fd(const struct vinfer_trace *t)
+{
+	return ring_buffer__epoll_fd(t->rb);
+}
+
+int vinfer_trace_next_deadline_ms(const struct vinfer_trace *t, uint64_t now)
+{
+	uint64_t next = t->next_sweep < t->next_fdinfo ? t->next_sweep : t->next_fdinfo;
+	int ms = VINFER_MAX_WAIT_MS, w = vinfer_window_next_ms(t, now);
+
+	if (w >= 0 && w < ms)
+		ms = w;
+	if (next <= now)
+		return 0;
+	if (next - now < (uint64_t)ms * NS_PER_MS)
+		ms = (int)((next - now + NS_PER_MS - 1) / NS_PER_MS);
+	return ms;
+}
+
 bool vinfer_trace_done(const struct vinfer_trace *t)
 {
 	return t->opts.scope == VINFER_TRACE_PID && t->had_procs && !t->procs.live;

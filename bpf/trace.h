@@ -12,6 +12,7 @@
  *				runtime tier to processes as they load it,
  *				run the sampling windows
  *	vinfer_trace_summary()	counts, bytes, devices, files, drops, mode
+ *				(cumulative; or _since() a mark: an interval)
  *	vinfer_trace_close()	detach everything, continue held processes
  *
  * The callback sees every event as it arrives; the daemon uses the OPEN
@@ -104,6 +105,31 @@ int vinfer_trace_poll(struct vinfer_trace *t, int timeout_ms, const sigset_t *si
 bool vinfer_trace_done(const struct vinfer_trace *t);
 /* Handle everything already in the ring buffer, without waiting. */
 int vinfer_trace_drain(struct vinfer_trace *t);
+/*
+ * Waiting in the caller's own loop instead of vinfer_trace_poll()'s:
+ * vinfer_trace_fd() is an epoll file descriptor (the ring buffer's) that
+ * becomes readable when events are queued; it may be added to the caller's
+ * epoll set or poll()ed. vinfer_trace_next_deadline_ms() says how long the
+ * caller may wait, from @now (CLOCK_MONOTONIC, ns), before the session
+ * needs to run: the next sampling window to open or close, the period's
+ * end, the exited-process sweep and DRM fdinfo sample, and at most 500 ms
+ * (the loader's heartbeat that lets the BPF side hold new processes). It
+ * is 0 when something is due now. Then call vinfer_trace_poll(t, 0, NULL):
+ *
+ *	for (;;) {
+ *		clock_gettime(CLOCK_MONOTONIC, &ts);
+ *		ms = vinfer_trace_next_deadline_ms(t, ts.tv_sec * 1000000000ULL +
+ *						   ts.tv_nsec);
+ *		poll(&(struct pollfd){ .fd = vinfer_trace_fd(t), .events = POLLIN },
+ *		     1, ms);
+ *		vinfer_trace_poll(t, 0, NULL);
+ *	}
+ *
+ * Waiting longer than the deadline delays windows (and so the estimate's
+ * schedule) and, past 2 s, stops the holds; it loses no event.
+ */
+int vinfer_trace_fd(const struct vinfer_trace *t);
+int vinfer_trace_next_deadline_ms(const struct vinfer_trace *t, uint64_t now);
 void vinfer_trace_close(struct vinfer_trace *t);
 
 const char *vinfer_event_name(unsigned int kind);
@@ -211,7 +237,55 @@ struct vinfer_summary {
 	bool uprobe_multi;		/* windows used uprobe_multi links */
 };
 
+/*
+ * The summary from the trace's open until now, fresh at every call: it
+ * handles the queued events, samples DRM fdinfo, and ends the current
+ * sampling period here (an open window is closed early; sampling goes on
+ * with a new period), so duration_ns, every count and every estimate
+ * cover exactly the trace so far. Free it with vinfer_summary_free().
+ */
 int vinfer_trace_summary(struct vinfer_trace *t, struct vinfer_summary **sp);
 void vinfer_summary_free(struct vinfer_summary *s);
+
+/*
+ * Intervals. A mark is a point of one trace; vinfer_trace_summary_since()
+ * returns the summary of the interval from @mark until now and moves @mark
+ * to now, so consecutive calls give consecutive, non-overlapping intervals
+ * that add up to the cumulative summary:
+ *
+ *   - exact counters are the interval's: calls, traps and bytes per
+ *     function, the byte totals, events emitted/received/dropped, ioctl
+ *     counters lost, attach errors, device opens, ioctls and per-command
+ *     counts, file opens and failures, each process's rt_calls,
+ *     accel_opens, accel_ioctls and drm_jobs, DRM job counts and engine
+ *     busy time, and the sampling figures windows, window_ns, oncpu_ns;
+ *     duration_ns is the interval's length;
+ *   - a sampled (hot) function's estimate, error and windows come from the
+ *     windows inside the interval only: the estimator's sums over the
+ *     interval, not a difference of two estimates, so the error is the
+ *     interval's own ~99.7% bound. With no window in the interval its
+ *     estimate is unknown; a caller that wants it folded into the next
+ *     interval keeps a copy of the mark (vinfer_trace_mark_dup()) and asks
+ *     again from that copy later;
+ *   - the lists (functions, devices, files, processes, engines) are the
+ *     cumulative summary's, with the counters above for the interval;
+ *     flags, paths, exit status stay as they are now; a process is flagged
+ *     bypass when its verdict holds and it had accelerator activity in the
+ *     interval.
+ *
+ * Like vinfer_trace_summary(), each call ends the sampling period at its
+ * time. A mark is used only with the trace it was made for (-EINVAL
+ * otherwise); vinfer_trace_mark_free() does not need the trace. A caller that commits an interval
+ * only later (take, then commit) works on a copy: dup the committed mark,
+ * take from the copy, and keep the copy as the committed mark on commit.
+ */
+struct vinfer_trace_mark;
+
+/* A mark at the trace's open: the first interval is the trace so far. */
+int vinfer_trace_mark_new(const struct vinfer_trace *t, struct vinfer_trace_mark **mp);
+int vinfer_trace_mark_dup(const struct vinfer_trace_mark *m, struct vinfer_trace_mark **mp);
+void vinfer_trace_mark_free(struct vinfer_trace_mark *m);
+int vinfer_trace_summary_since(struct vinfer_trace *t, struct vinfer_trace_mark *mark,
+			       struct vinfer_summary **sp);
 
 #endif /* VINFER_TRACE_H */

@@ -22,7 +22,10 @@
  * Per period the loader records, from the kernel, the scope's on-CPU time
  * and probe hits per trap class for the whole period and for its window,
  * and the calls counted in the window (the BPF program counts hot calls
- * only while vinfer_window_open is set). estimate.c turns that into counts.
+ * only while vinfer_window_open is set). At the period's end it adds them
+ * to the estimator's running sums (estimate.c) and forgets the period, so
+ * memory does not grow with the trace. A summary cuts the period where it
+ * is taken (vinfer_window_cut), so every summary's sums end at its time.
  * tau, the per-hit cost the estimator must remove, is calibrated here on the
  * loader's own calibration stubs (calib.S).
  */
@@ -270,10 +273,6 @@ void vinfer_window_init(struct vinfer_trace *t)
 	memset(w, 0, sizeof(*w));
 	w->enabled = !t->opts.exact;
 	w->seed = t->opts.seed ? t->opts.seed : (unsigned int)vinfer_now_ns() | 1;
-	w->cur.calls = calloc(VINFER_MAX_FUNCS, sizeof(*w->cur.calls));
-	w->calls_w = calloc(VINFER_MAX_FUNCS, sizeof(*w->calls_w));
-	if (!w->cur.calls || !w->calls_w)
-		w->enabled = false;	/* exact counts still work */
 }
 
 /* Uniform in [0, n). */
@@ -329,30 +328,13 @@ void vinfer_window_hot_added(struct vinfer_trace *t, unsigned int fid)
 	}
 }
 
-/* Append the finished current period to the list; start a fresh one. */
+/* Add the finished current period to the estimator's sums; start afresh. */
 static void push_period(struct vinfer_trace *t)
 {
 	struct vinfer_window_state *w = &t->win;
-	struct vinfer_period *pd;
-	uint64_t *calls;
 
-	calls = calloc(VINFER_MAX_FUNCS, sizeof(*calls));
-	if (!calls)
-		return;
-	if (w->n_pd == w->cap_pd) {
-		size_t cap = w->cap_pd ? 2 * w->cap_pd : 64;
-
-		pd = realloc(w->pd, cap * sizeof(*pd));
-		if (!pd) {
-			free(calls);
-			return;
-		}
-		w->pd = pd;
-		w->cap_pd = cap;
-	}
-	w->pd[w->n_pd++] = w->cur;
+	vinfer_est_sums_add(&w->sums, &w->cur, w->n_hot, w->tau, w->tau_err);
 	memset(&w->cur, 0, sizeof(w->cur));
-	w->cur.calls = calls;
 }
 
 static void open_window(struct vinfer_trace *t)
@@ -428,20 +410,13 @@ static void end_period(struct vinfer_trace *t, uint64_t now)
 	schedule_window(t);
 }
 
-int vinfer_window_tick(struct vinfer_trace *t, uint64_t now)
+int vinfer_window_next_ms(const struct vinfer_trace *t, uint64_t now)
 {
-	struct vinfer_window_state *w = &t->win;
+	const struct vinfer_window_state *w = &t->win;
 	uint64_t period = (uint64_t)t->opts.period_ms * NS_PER_MS, next;
 
 	if (!w->enabled || !w->first_ns)
 		return -1;
-	if (w->open && now >= w->close_at)
-		close_window(t);
-	if (!w->open && now >= w->period_start + period)
-		end_period(t, now);
-	if (!w->open && !w->opened && now >= w->next_open)
-		open_window(t);
-	now = vinfer_now_ns();
 	if (w->open)
 		next = w->close_at;
 	else if (!w->opened)
@@ -451,7 +426,23 @@ int vinfer_window_tick(struct vinfer_trace *t, uint64_t now)
 	return next > now ? (int)((next - now + NS_PER_MS - 1) / NS_PER_MS) : 0;
 }
 
-void vinfer_window_finish(struct vinfer_trace *t)
+int vinfer_window_tick(struct vinfer_trace *t, uint64_t now)
+{
+	struct vinfer_window_state *w = &t->win;
+	uint64_t period = (uint64_t)t->opts.period_ms * NS_PER_MS;
+
+	if (!w->enabled || !w->first_ns)
+		return -1;
+	if (w->open && now >= w->close_at)
+		close_window(t);
+	if (!w->open && now >= w->period_start + period)
+		end_period(t, now);
+	if (!w->open && !w->opened && now >= w->next_open)
+		open_window(t);
+	return vinfer_window_next_ms(t, vinfer_now_ns());
+}
+
+void vinfer_window_cut(struct vinfer_trace *t)
 {
 	struct vinfer_window_state *w = &t->win;
 
@@ -464,15 +455,7 @@ void vinfer_window_finish(struct vinfer_trace *t)
 
 void vinfer_window_free(struct vinfer_trace *t)
 {
-	struct vinfer_window_state *w = &t->win;
-	size_t j;
-
-	for (j = 0; j < w->n_pd; j++)
-		free(w->pd[j].calls);
-	free(w->pd);
-	free(w->cur.calls);
-	free(w->calls_w);
-	memset(w, 0, sizeof(*w));
+	memset(&t->win, 0, sizeof(t->win));
 }
 
 int vinfer_hot_attach(struct vinfer_trace *t, pid_t tgid, struct vinfer_attachment *a)

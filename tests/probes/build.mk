@@ -5,7 +5,13 @@ $(O)/tests/probes/%: tests/probes/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< -ldl
 
+# interval: a caller of the library itself (intervals, waiting on its fd).
+$(O)/tests/probes/interval: tests/probes/interval.c $(PROBE_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(PROBE_LIB) $(PROBE_LDLIBS)
+
 PROBE_TEST_BINS := $(O)/vinfer $(O)/tests/probes/dlopen $(O)/tests/probes/getppid \
+		   $(O)/tests/probes/interval \
 		   $(TEST_RUNTIME) $(TESTRT)/libcuda-stripped.so.1 $(TESTRT)/libcuda-nosyms.so.1
 
 .PHONY: check-probes check-probes-vm bench-probes

@@ -10,6 +10,8 @@
 #   run.sh ── vinfer trace --exact -- tinfer ...      counts, bytes = report
 #          ── vinfer trace --cgroup (two tinfer runs)  only the scoped one
 #          ── vinfer trace (sampled) -- tinfer         estimate within error
+#          ── vinfer trace (sampled, ~20 s, 400 periods) memory stays flat
+#          ── interval (the library: two intervals)    exact sums, estimates
 #          ── bad input                                clear errors, no hang
 #          ── vinfer trace --ringbuf 4096              drops counted exactly
 #
@@ -21,6 +23,7 @@ V=$ROOT/build/vinfer
 T=$ROOT/build/tests/cuda/tinfer
 LIBDIR=$ROOT/build/tests/cuda
 DLOPEN=$ROOT/build/tests/probes/dlopen
+INTERVAL=$ROOT/build/tests/probes/interval
 # Every trace is bounded: a hang is a failure, not a stuck CI job.
 BOUND=${PROBE_TEST_TIMEOUT:-120}
 
@@ -184,6 +187,87 @@ for fn in cuMemcpyHtoD_v2 cuMemcpyDtoH_v2 cuMemAlloc_v2; do
 	got=$(calls_of "$W/sampled.json" "$fn")
 	[ "$got" = "$want" ] || bad "$fn: $got, expected $want"
 done
+end
+
+# ---------------------------------------------------------------------------
+begin "sampled mode: the tracer's memory does not grow with the periods"
+# A 50 ms period puts ~400 periods in 20 s; a per-period cost of even a
+# few hundred bytes shows well above the bound (keeping every period grew
+# the tracer by ~450 KiB here). The baseline is taken after 5 s, when the
+# probes, calibration and helper threads are in place.
+"$T" "${WORKLOAD[@]}" --output "$W/long.bin" --launches 100000000000 --spin-us 20 \
+	>"$W/long.wl" 2>&1 &
+wl=$!
+"$V" trace --json --period 50 --pid "$wl" --duration 20 -o "$W/long.json" 2>"$W/long.err" &
+tracer=$!
+rss=()
+for _ in $(seq 60); do
+	sleep 1
+	r=$(awk '/^VmRSS:/ { print $2 }' "/proc/$tracer/status" 2>/dev/null) || break
+	[ -n "$r" ] || break
+	rss+=("$r")
+done
+kill -0 "$tracer" 2>/dev/null && { bad "the tracer outlived --duration"; kill -9 "$tracer"; }
+kill "$wl" 2>/dev/null || true
+wait "$wl" 2>/dev/null || true
+wait "$tracer" || bad "trace exited $?: $(cat "$W/long.err")"
+periods=$(tail -n 1 "$W/long.json" | jq -r '.sampling.windows // 0')
+check "$periods windows; RSS (KiB) each second: ${rss[*]}"
+[ "$periods" -ge 100 ] || bad "only $periods sampling periods with a window"
+if [ "${#rss[@]}" -ge 15 ]; then
+	base=${rss[4]}
+	top=$(printf '%s\n' "${rss[@]:4}" | sort -n | tail -n 1)
+	check "growth after 5 s: $((top - base)) KiB (bound 64 KiB)"
+	[ $((top - base)) -le 64 ] || bad "the tracer grew by $((top - base)) KiB over the periods"
+else
+	bad "only ${#rss[@]} RSS samples"
+fi
+summary "$W/long.json" '.functions[] | select(.name == "cuLaunchKernel") |
+	.exact == false and .error > 0' >/dev/null || bad "no sampled cuLaunchKernel estimate"
+end
+
+# ---------------------------------------------------------------------------
+begin "intervals: vinfer_trace_summary_since, each interval on its own"
+# Two workloads one after the other under one trace, each in its own
+# interval; the caller waits on vinfer_trace_fd() until the deadline.
+timeout "$BOUND" "$INTERVAL" "$W/iv" :: \
+	"$T" "${WORKLOAD[@]}" --output "$W/iv1.bin" --launches 200000 --spin-us 5 \
+	--report "$W/iv1.report" :: \
+	"$T" "${WORKLOAD[@]}" --output "$W/iv2.bin" --launches 300000 --spin-us 5 \
+	--report "$W/iv2.report" >"$W/iv.out" 2>&1 || bad "interval exited $?: $(cat "$W/iv.out")"
+for i in 1 2; do
+	check "interval $i: exact counts equal workload $i's, the estimate is within its error"
+	jq -n -e --slurpfile s "$W/iv.$i.json" --slurpfile r "$W/iv$i.report" '
+		$s[0].exec == 1 and
+		$s[0].bytes_htod == $r[0].bytes_htod and $s[0].bytes_dtoh == $r[0].bytes_dtoh and
+		all($s[0].functions[] | select(.exact); .calls == ($r[0].calls[.name] // 0))' \
+		>/dev/null || bad "interval $i: exact counts differ from its workload's report"
+	truth=$(jq -r '.calls.cuLaunchKernel' "$W/iv$i.report")
+	read -r est err win < <(jq -r '.functions[] | select(.name == "cuLaunchKernel") |
+		"\(.estimate) \(.error) \(.windows)"' "$W/iv.$i.json")
+	check "cuLaunchKernel: workload $truth, estimate ${est:-none} +- ${err:-none} ($win windows)"
+	awk -v t="$truth" -v e="${est:-0}" -v r="${err:-0}" \
+		'BEGIN { d = e - t; if (d < 0) d = -d; exit !(r > 0 && d <= r) }' ||
+		bad "interval $i: |estimate - truth| exceeds the interval's error"
+done
+check "the intervals add up to the cumulative summary"
+jq -n -e --slurpfile a "$W/iv.1.json" --slurpfile b "$W/iv.2.json" \
+	--slurpfile c "$W/iv.c2.json" '
+	def f($s; $n): [$s.functions[] | select(.name == $n)][0];
+	$a[0].windows + $b[0].windows == $c[0].windows and
+	all($c[0].functions[];
+	    . as $t | (f($a[0]; $t.name) // {calls: 0, sampled_calls: 0}) as $x |
+	    (f($b[0]; $t.name) // {calls: 0, sampled_calls: 0}) as $y |
+	    if $t.exact then $x.calls + $y.calls == $t.calls
+	    else $x.sampled_calls + $y.sampled_calls == $t.sampled_calls end)' \
+	>/dev/null || bad "interval counts do not add up to the total"
+check "cumulative summaries are fresh: duration grows, intervals fit in it"
+jq -n -e --slurpfile a "$W/iv.1.json" --slurpfile b "$W/iv.2.json" \
+	--slurpfile c1 "$W/iv.c1.json" --slurpfile c2 "$W/iv.c2.json" '
+	$c2[0].duration_ns > $c1[0].duration_ns and $c1[0].duration_ns >= $a[0].duration_ns and
+	$a[0].duration_ns + $b[0].duration_ns <= $c2[0].duration_ns and
+	$c2[0].exec == 2 and $c2[0].oncpu_ns > $c1[0].oncpu_ns' >/dev/null ||
+	bad "stale or inconsistent cumulative summary"
 end
 
 # ---------------------------------------------------------------------------
