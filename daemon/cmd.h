@@ -29,5 +29,8 @@ int cmd_epochs(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_close_epoch(int argc, char **argv);
 int cmd_request(int argc, char **argv);
+int cmd_register(int argc, char **argv);
+int cmd_chain(int argc, char **argv);
+int cmd_reputation(int argc, char **argv);
 
 #endif

@@ -28,6 +28,9 @@ static const struct {
 	{ "show", cmd_show, "AGENT-WORKLOAD-EPOCH [--json]: one attestation" },
 	{ "close-epoch", cmd_close_epoch, "[WORKLOAD]: close the open epoch now (root or group)" },
 	{ "request", cmd_request, "--input FILE --output FILE: record a served request's digests" },
+	{ "register", cmd_register, "--uri URI --attestation DOC: register the agent on chain" },
+	{ "chain", cmd_chain, "status [--spool DIR]: the node, the wallet and the outbox" },
+	{ "reputation", cmd_reputation, "AGENT: an agent's score, epochs, stake, slashed" },
 };
 
 static void usage(FILE *f)

@@ -17,3 +17,4 @@ bench-contracts: $(CHAIN_TOOLS)
 
 CHECKS += check-contracts
 BENCHES += bench-contracts
+include tests/chain/publisher.mk
