@@ -69,8 +69,15 @@ bench: all
 	scripts/bench-table $(O)/bench/*.log || failed="$$failed bench-table"; \
 	if [ -n "$$failed" ]; then echo "=== FAILED:$$failed"; exit 1; fi
 
-demo: all
+demo: all test-runtime
 	scripts/demo
+
+# The demo's whole path, as a test: it must end with its summary.
+.PHONY: check-demo
+check-demo: all test-runtime
+	@scripts/demo | tee $(O)/demo.log; test $${PIPESTATUS[0]} -eq 0
+	@grep -q '^demo: summary' $(O)/demo.log
+CHECKS += check-demo
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean || true

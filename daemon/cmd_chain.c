@@ -2,8 +2,8 @@
 /*
  * The chain from the command line:
  *
- *   vinfer register --uri URI (--attestation DOC | --ak-x H --ak-y H --host-id H
- *                   --end-r H --end-s H) [--stake WEI] [--wait S] [CHAIN]
+ *   vinfer register --uri URI (--keys DIR --activation FILE | --attestation DOC |
+ *       --ak-x H --ak-y H --host-id H --end-r H --end-s H) [--stake WEI] [--wait S] [CHAIN]
  *       registerAgent() with the AK, host and registrar endorsement (taken
  *       from an attestation document, or given as hex); prints the agent id
  *   vinfer chain status [--spool DIR] [CHAIN]
@@ -27,7 +27,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <json-c/json.h>
 #include <openssl/crypto.h>
+#include <openssl/sha.h>
 
 #include "abi.h"
 #include "attest.h"
@@ -38,6 +40,7 @@
 #include "keystore.h"
 #include "publish.h"
 #include "rpc.h"
+#include "tpms.h"
 
 struct chain_opts {
 	struct vinferd_config conf;
@@ -51,7 +54,7 @@ struct chain_opts {
 enum {
 	OPT_CONFIG = 256, OPT_RPC, OPT_CHAIN_ID, OPT_REGISTRY, OPT_KEYSTORE, OPT_PASSWORD,
 	OPT_SPOOL, OPT_URI, OPT_ATTEST, OPT_AKX, OPT_AKY, OPT_HOST, OPT_ENDR, OPT_ENDS,
-	OPT_STAKE, OPT_WAIT,
+	OPT_STAKE, OPT_WAIT, OPT_KEYS, OPT_ACTIVATION,
 };
 
 static const struct option chain_options[] = {
@@ -62,6 +65,7 @@ static const struct option chain_options[] = {
 	{ "attestation", 1, 0, OPT_ATTEST }, { "ak-x", 1, 0, OPT_AKX },
 	{ "ak-y", 1, 0, OPT_AKY }, { "host-id", 1, 0, OPT_HOST }, { "end-r", 1, 0, OPT_ENDR },
 	{ "end-s", 1, 0, OPT_ENDS }, { "stake", 1, 0, OPT_STAKE }, { "wait", 1, 0, OPT_WAIT },
+	{ "keys", 1, 0, OPT_KEYS }, { "activation", 1, 0, OPT_ACTIVATION },
 	{ 0 },
 };
 
@@ -158,6 +162,81 @@ static void chain_free(struct chain_opts *o)
 		vinferd_config_free(&o->conf);
 }
 
+/* A whole small file (at most max bytes). */
+static int read_small(const char *path, uint8_t *buf, size_t max, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	size_t n;
+
+	if (!f) {
+		fprintf(stderr, "vinfer register: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	n = fread(buf, 1, max, f);
+	if (ferror(f) || !feof(f) || !n) {
+		fprintf(stderr, "vinfer register: %s: %s\n", path,
+			ferror(f) ? strerror(errno) : n ? "larger than expected" : "empty");
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	*len = n;
+	return 0;
+}
+
+/*
+ * --keys DIR (ek.pub and ak.pub as `vinfer tpm-keys` writes them) and
+ * --activation FILE (the registrar's activation.json): the AK's point, the
+ * host id (SHA-256 of the EK public area) and the endorsement's r, s.
+ */
+static int load_registration(const char *dir, const char *activation, uint8_t akx[32],
+			     uint8_t aky[32], uint8_t host[32], uint8_t endr[32], uint8_t ends[32])
+{
+	static const char *const keys[] = { "registrarX", "registrarY", "r", "s" };
+	uint8_t buf[1024], name[34], x[32], y[32], *outs[4] = { x, y, endr, ends };
+	char path[4096], err[TPMS_ERR_MAX];
+	struct json_object *j, *v;
+	size_t len, i;
+	bool rs;
+
+	snprintf(path, sizeof(path), "%s/ak.pub", dir);
+	if (read_small(path, buf, sizeof(buf), &len))
+		return -1;
+	if (tpms_parse_ecc_public(buf, len, akx, aky, name, &rs, err)) {
+		fprintf(stderr, "vinfer register: %s: %s\n", path, err);
+		return -1;
+	}
+	if (!rs) {
+		fprintf(stderr, "vinfer register: %s: not a restricted signing key\n", path);
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/ek.pub", dir);
+	if (read_small(path, buf, sizeof(buf), &len))
+		return -1;
+	SHA256(buf, len, host);
+
+	j = json_object_from_file(activation);
+	if (!j || !json_object_is_type(j, json_type_object)) {
+		fprintf(stderr, "vinfer register: %s: not a JSON object\n", activation);
+		json_object_put(j);
+		return -1;
+	}
+	for (i = 0; i < 4; i++) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "%s: %s", activation, keys[i]);
+		if (!json_object_object_get_ex(j, keys[i], &v) ||
+		    !json_object_is_type(v, json_type_string) ||
+		    hex32(what, json_object_get_string(v), outs[i])) {
+			fprintf(stderr, "vinfer register: %s: missing or not 64 hex digits\n", what);
+			json_object_put(j);
+			return -1;
+		}
+	}
+	json_object_put(j);
+	return 0;
+}
+
 static int need(const char *cmd, const char *what, bool ok)
 {
 	if (!ok)
@@ -219,7 +298,7 @@ int cmd_register(int argc, char **argv)
 	uint8_t akx[32], aky[32], host[32], endr[32], ends[32], stake[32] = { 0 };
 	uint8_t key[32], addr[20], *data = NULL, *ret_buf = NULL, topic[32], agent[32];
 	bool have[5] = { false }, from_doc = false;
-	const char *uri = NULL, *doc_path = NULL;
+	const char *uri = NULL, *doc_path = NULL, *keys_dir = NULL, *activation = NULL;
 	struct chain_opts o = { 0 };
 	struct rpc r = { 0 };
 	struct rpc_error rerr;
@@ -239,6 +318,8 @@ int cmd_register(int argc, char **argv)
 		switch (opt) {
 		case OPT_URI: uri = optarg; break;
 		case OPT_ATTEST: doc_path = optarg; break;
+		case OPT_KEYS: keys_dir = optarg; break;
+		case OPT_ACTIVATION: activation = optarg; break;
 		case OPT_AKX: have[0] = !hex32("--ak-x", optarg, akx); if (!have[0]) goto usage; break;
 		case OPT_AKY: have[1] = !hex32("--ak-y", optarg, aky); if (!have[1]) goto usage; break;
 		case OPT_HOST: have[2] = !hex32("--host-id", optarg, host); if (!have[2]) goto usage; break;
@@ -280,6 +361,16 @@ int cmd_register(int argc, char **argv)
 		memcpy(endr, d.reg_r, 32);
 		memcpy(ends, d.reg_s, 32);
 		attest_free(&d);
+		from_doc = true;
+	}
+	if (keys_dir || activation) {
+		if (!keys_dir || !activation || doc_path) {
+			fprintf(stderr, "vinfer register: --keys and --activation go together, "
+				"without --attestation\n");
+			goto usage;
+		}
+		if (load_registration(keys_dir, activation, akx, aky, host, endr, ends))
+			goto out;
 		from_doc = true;
 	}
 	if (!from_doc && !(have[0] && have[1] && have[2] && have[3] && have[4])) {
@@ -392,8 +483,8 @@ int cmd_register(int argc, char **argv)
 	rv = VINFER_EXIT_OK;
 	goto out;
 usage:
-	fprintf(stderr, "usage: vinfer register --uri URI (--attestation DOC | --ak-x H --ak-y H "
-		"--host-id H --end-r H --end-s H) [--stake WEI] [--wait S] [--config F] [--rpc URL] "
+	fprintf(stderr, "usage: vinfer register --uri URI (--keys DIR --activation FILE | "
+		"--attestation DOC | --ak-x H --ak-y H --host-id H --end-r H --end-s H) [--stake WEI] [--wait S] [--config F] [--rpc URL] "
 		"[--chain-id N] [--registry ADDR] [--keystore F] [--password-file F]\n");
 	rv = VINFER_EXIT_USAGE;
 out:

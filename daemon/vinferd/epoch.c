@@ -47,6 +47,14 @@ static int fail(char err[EPOCH_ERR_MAX], int ret, const char *fmt, ...)
 	return ret;
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
 static double now_ms(void)
 {
 	struct timespec ts;
@@ -390,6 +398,41 @@ static int read_log(struct vlog *log, char err[EPOCH_ERR_MAX])
 	return 0;
 }
 
+/* The block fetch failed: back off; the outage is logged when it begins. */
+static int block_missing(struct vinferd_epoch_env *env, const struct epoch_job *j, int why,
+			 char err[EPOCH_ERR_MAX])
+{
+	uint64_t now = now_ns();
+
+	if (!env->block_down) {
+		env->block_down = true;
+		env->block_down_ns = now;
+		env->block_backoff_ms = 1000;
+		vinferd_log(LOG_WARN, "epoch %llu of %s: no recent block from the chain (%s): the epoch stays sealed in the log and is attested once the chain answers (retrying, up to every %u s)",
+			    (unsigned long long)j->epoch, j->w->path, strerror(-why),
+			    EPOCH_BLOCK_BACKOFF_MAX_MS / 1000);
+	} else {
+		env->block_backoff_ms *= 2;
+		if (env->block_backoff_ms > EPOCH_BLOCK_BACKOFF_MAX_MS)
+			env->block_backoff_ms = EPOCH_BLOCK_BACKOFF_MAX_MS;
+	}
+	env->block_retry_ns = now + env->block_backoff_ms * 1000000ULL;
+	return fail(err, EPOCH_NO_BLOCK, "epoch %llu of %s: no recent block (%s): next try in %u ms",
+		    (unsigned long long)j->epoch, j->w->path, strerror(-why),
+		    env->block_backoff_ms);
+}
+
+static void block_back(struct vinferd_epoch_env *env)
+{
+	if (!env->block_down)
+		return;
+	env->block_down = false;
+	env->block_backoff_ms = 0;
+	env->block_retry_ns = 0;
+	vinferd_log(LOG_INFO, "the chain answers again after %.0f s: attesting the epochs that waited",
+		    (double)(now_ns() - env->block_down_ns) / 1e9);
+}
+
 static int attest_epoch(struct vinferd_epoch_env *env, struct vlog *log, struct epoch_job *j,
 			char err[EPOCH_ERR_MAX])
 {
@@ -439,10 +482,10 @@ static int attest_epoch(struct vinferd_epoch_env *env, struct vlog *log, struct 
 	attest_counters_digest(&doc, c->counters_digest);
 	ret = env->fresh_block(env->fresh_block_ctx, &c->block_number, c->block_hash);
 	if (ret) {
-		fail(err, ret, "epoch %llu: no recent block: %s", (unsigned long long)j->epoch,
-		     strerror(-ret));
+		ret = block_missing(env, j, ret, err);
 		goto out;
 	}
+	block_back(env);
 	t1 = now_ms();
 	j->t.log_ms += t1 - t0;
 
@@ -616,6 +659,9 @@ int epoch_catch_up(struct vinferd_epoch_env *env, struct vinferd_workload *w,
 
 	if (!st)
 		return fail(err, -ENOMEM, "out of memory");
+	if (env->block_down && w->pending && now_ns() < env->block_retry_ns)
+		return fail(err, EPOCH_NO_BLOCK, "%s: waiting for the chain to attest the pending epoch",
+			    w->path);
 	done = st->epoch;
 	if (w->epoch_hi < done)
 		w->epoch_hi = done;

@@ -9,6 +9,7 @@
 #ifndef VINFERD_EPOCH_H
 #define VINFERD_EPOCH_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -47,8 +48,18 @@ struct epoch_timing {
 	double journal_ms;	/* state.json */
 };
 
-/* Where the claims' block comes from; epoch_block_none() gives zeros. */
+/*
+ * Where the claims' block comes from; epoch_block_none() gives zeros.  A
+ * failure (the chain is down) is never papered over with zeros, which the
+ * contract refuses forever (StaleBlock): the epoch stays sealed in the log,
+ * pending, and epoch_catch_up() attests it once a block can be had, retried
+ * with a backoff from 1 s doubling to EPOCH_BLOCK_BACKOFF_MAX_MS; the
+ * outage is logged once when it begins and once when it ends.
+ */
 typedef int (*vinferd_block_fn)(void *ctx, uint64_t *num, uint8_t hash[32]);
+#define EPOCH_BLOCK_BACKOFF_MAX_MS	30000
+/* Returned while the claims' block cannot be had: the epoch is pending. */
+#define EPOCH_NO_BLOCK			(-ENOLINK)
 int epoch_block_none(void *ctx, uint64_t *num, uint8_t hash[32]);
 
 struct vinferd_epoch_env {
@@ -66,6 +77,11 @@ struct vinferd_epoch_env {
 	struct vinferd_activation act;
 	vinferd_block_fn fresh_block;
 	void *fresh_block_ctx;
+	/* the chain's outage, as fresh_block() sees it */
+	bool block_down;
+	uint64_t block_down_ns;			/* CLOCK_MONOTONIC: since when */
+	uint64_t block_retry_ns;		/* no attempt before */
+	unsigned int block_backoff_ms;
 	/* Called after each attestation file is in the spool (path is full). */
 	void (*written)(void *ctx, struct vinferd_workload *w, uint64_t epoch,
 			const char *path, const struct epoch_timing *t);
@@ -79,7 +95,11 @@ struct vinferd_epoch_env {
  */
 int epoch_close(struct vinferd_epoch_env *env, struct vinferd_workload *w,
 		char err[EPOCH_ERR_MAX]);
-/* Attests every sealed marker of w beyond the journal that has no file. */
+/*
+ * Attests every sealed marker of w beyond the journal that has no file.
+ * EPOCH_NO_BLOCK: no block for the claims (before the next retry time, it
+ * returns at once); w->pending stays set.
+ */
 int epoch_catch_up(struct vinferd_epoch_env *env, struct vinferd_workload *w,
 		   char err[EPOCH_ERR_MAX]);
 /* Records of the workload in the log after its last attested seal. */

@@ -5,14 +5,23 @@
  *
  * main() only orders the start of each part and the reverse teardown:
  * configuration, start-up check, /dev/vinfer, spool and journal, TPM,
- * workloads and their probes (daemon/vinferd/probes.c; catching up on
- * epochs a crash left), control socket, metrics, systemd notification; then
- * the loop.  Signal handlers only set flags: the
- * signals are blocked except inside ppoll(), so an epoch in progress always
- * finishes (SIGTERM exits 0 after it; SIGHUP re-reads the configuration).
+ * workloads and their probes (daemon/vinferd/probes.c), the publisher
+ * (lib/publish.h: the spool is its outbox; with [chain] block = chain it
+ * also gives the claims their block), catching up on epochs a crash left,
+ * control socket, metrics, systemd notification; then the loop.  It waits
+ * in one ppoll() on the control and metrics sockets and each trace's ring
+ * buffer, at most until the earliest of: a trace's deadline (sampling
+ * windows, holds), an epoch's period, the publisher's next step, a tick.
+ * Signal handlers only set flags: the signals are blocked except inside
+ * ppoll(), so an epoch or a publisher step in progress always finishes
+ * (SIGTERM exits 0 after it; a transaction sent but not yet journaled as
+ * mined is safe: its nonce and hash were journaled before the send, and
+ * the next start reconciles them with the chain; SIGHUP re-reads the
+ * configuration).
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -32,10 +41,18 @@
 #include "metrics.h"
 #include "notify.h"
 #include "probes.h"
+#include "publish.h"
+#include "rpc.h"
 #include "state.h"
 #include "tpm.h"
 
 #define TICK_MS		1000	/* records trigger and pending retries */
+#define PUBLISH_BUSY_MS	1000	/* next publisher step while some attestation is unfinished */
+#define PUBLISH_IDLE_MS	10000	/* ... while none is (new ones step at once) */
+#define PUBLISH_TIMEOUT_S 120	/* --once: default --publish-timeout */
+
+/* syslog(3) priorities, as lib/publish.c reports with them */
+enum { PRIO_ERR = 3, PRIO_WARNING = 4, PRIO_NOTICE = 5, PRIO_INFO = 6 };
 
 struct vinferd {
 	struct vinferd_config conf;
@@ -52,6 +69,17 @@ struct vinferd {
 	json_object *closed;		/* control close-epoch: paths written */
 	size_t n_probes;		/* workloads with a trace */
 	uint64_t probe_err_ns;		/* last poll error logged (one a second) */
+	struct publisher *pub;		/* NULL: [chain] rpc unset */
+	struct rpc block_rpc;		/* [chain] block = chain: the claims' block */
+	bool have_block_rpc;
+	uint64_t pub_next_ns;		/* CLOCK_MONOTONIC of the next step */
+	bool chain_down;		/* an outage is on: its messages at debug */
+	uint64_t pub_failures;		/* failed steps + refused since start */
+	size_t refused_at_start;
+	bool have_refused;
+	unsigned long publish_timeout;	/* --once, seconds */
+	char **once_names;		/* --once: the attestations written */
+	size_t n_once;
 };
 
 static volatile sig_atomic_t got_term, got_hup;
@@ -75,16 +103,203 @@ static uint64_t mono_ns(void)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: vinferd [-c FILE] [--once] [--workload PATH] [-v] [--foreground]\n"
+		"usage: vinferd [-c FILE] [--once [--publish-timeout S]] [--workload PATH] [-v]\n"
+		"               [--foreground]\n"
 		"  -c, --config FILE   configuration (default " CONF_DEFAULT_PATH ")\n"
 		"      --once          close one epoch of each workload, print each\n"
-		"                      attestation's path, exit\n"
+		"                      attestation's path, exit; with [chain] rpc set,\n"
+		"                      then publish them and wait until they land\n"
+		"      --publish-timeout S  --once: wait at most S seconds (default %d) for\n"
+		"                      the block and the landing; the attestation stays in\n"
+		"                      the spool and a running vinferd publishes it later\n"
 		"      --workload PATH only this cgroup v2 directory (added when not configured)\n"
 		"  -v, --verbose       debug messages, with the time of each epoch step\n"
 		"      --foreground    the only mode (accepted for unit files)\n"
-		"exit status: 0 ok, 1 an epoch or the spool failed, 2 usage or configuration\n"
+		"exit status: 0 ok, 1 an epoch or the spool failed (--once: or an attestation\n"
+		"did not land in time, or the contract refused it), 2 usage or configuration\n"
 		"error, 3 something the daemon needs is missing (vinfer.ko, securityfs, TPM,\n"
-		"cgroup, spool directory)\n");
+		"cgroup, spool directory, the wallet's keystore)\n", PUBLISH_TIMEOUT_S);
+}
+
+/* ---- publishing ---- */
+
+/* The publisher's messages; while an outage is on, its warnings go to debug. */
+static void publish_log(void *arg, int prio, const char *msg)
+{
+	struct vinferd *d = arg;
+	int level = prio <= PRIO_ERR ? LOG_ERR : prio == PRIO_WARNING ? LOG_WARN :
+		    prio <= PRIO_INFO ? LOG_INFO : LOG_DEBUG;
+
+	if (d->chain_down && level == LOG_WARN)
+		level = LOG_DEBUG;
+	vinferd_log(level, "chain: %s", msg);
+}
+
+static void chain_state(struct vinferd *d, bool down)
+{
+	if (down && !d->chain_down)
+		vinferd_log(LOG_WARN, "chain: [chain] rpc = %s does not answer: attestations wait in the spool (further failures at debug level until it answers)",
+			    d->conf.chain_rpc);
+	else if (!down && d->chain_down)
+		vinferd_log(LOG_INFO, "chain: [chain] rpc = %s answers again", d->conf.chain_rpc);
+	d->chain_down = down;
+}
+
+/*
+ * [chain] block = chain: the parent of the node's latest block.  Not the
+ * latest itself: the contract checks the claims' block with blockhash(),
+ * which knows only blocks strictly older than the executing one, and the
+ * publisher's pre-check (eth_call at "latest") executes in the latest
+ * block, whose own hash it cannot see, so it would refuse the attestation
+ * for good (StaleBlock) until the next block.  The parent is one block
+ * (seconds) older and passes both the pre-check and the mined submit.
+ */
+static int chain_block(void *ctx, uint64_t *num, uint8_t hash[32])
+{
+	static const char m[] = "eth_getBlockByNumber";
+	struct vinferd *d = ctx;
+	char err[RPC_ERR_MAX];
+	json_object *res = NULL, *params = json_object_new_array(), *v;
+	int ret;
+
+	json_object_array_add(params, json_object_new_string("latest"));
+	json_object_array_add(params, json_object_new_boolean(0));
+	ret = rpc_call(&d->block_rpc, m, params, &res, NULL, err);
+	if (!ret && (!res || !json_object_is_type(res, json_type_object))) {
+		snprintf(err, sizeof(err), "%s: result: want a block object", m);
+		ret = -EPROTO;
+	}
+	if (!ret)
+		ret = rpc_get_quantity(json_object_object_get_ex(res, "number", &v) ? v : NULL, m,
+				       "result.number", num, err);
+	if (!ret)
+		ret = rpc_get_fixed(json_object_object_get_ex(res, "parentHash", &v) ? v : NULL, m,
+				    "result.parentHash", hash, 32, err);
+	if (!ret && *num == 0) {
+		snprintf(err, sizeof(err), "%s: the chain has no block before the genesis", m);
+		ret = -EAGAIN;
+	}
+	json_object_put(res);
+	if (ret) {
+		vinferd_log(d->chain_down ? LOG_DEBUG : LOG_WARN, "chain: %s", err);
+		chain_state(d, true);
+		return ret;
+	}
+	(*num)--;
+	chain_state(d, false);
+	return 0;
+}
+
+/* spool_depth: attestations not yet landed; publish_failures: failed steps + refusals. */
+static void publish_metrics(struct vinferd *d)
+{
+	struct publish_summary sum;
+	char err[PUBLISH_ERR_MAX];
+	size_t refused;
+
+	if (!d->have_metrics)
+		return;
+	if (publish_summary(d->conf.spool_dir, &sum, err)) {
+		vinferd_log(LOG_DEBUG, "spool depth: %s", err);
+		return;
+	}
+	refused = sum.count[PUBLISH_REFUSED];
+	metric_set(d->metrics.spool_depth, NULL,
+		   (double)(sum.documents - sum.count[PUBLISH_LANDED] - refused));
+	if (!d->pub)
+		return;
+	if (!d->have_refused) {
+		d->refused_at_start = refused;
+		d->have_refused = true;
+	}
+	metric_set(d->metrics.publish_failures, NULL,
+		   (double)(d->pub_failures + (refused > d->refused_at_start ?
+					       refused - d->refused_at_start : 0)));
+}
+
+static void publish_step(struct vinferd *d)
+{
+	uint64_t now = mono_ns();
+	int n = publisher_step(d->pub, now / 1000000ULL);
+
+	if (n >= 0) {
+		chain_state(d, false);
+		d->pub_next_ns = now + (n ? PUBLISH_BUSY_MS : PUBLISH_IDLE_MS) * 1000000ULL;
+	} else {
+		/* the publisher's own backoff (publisher_wait_ms) says when */
+		d->pub_failures++;
+		if (n == -EAGAIN)
+			chain_state(d, true);
+		d->pub_next_ns = now;
+	}
+	publish_metrics(d);
+}
+
+/* When the next publisher step is due (CLOCK_MONOTONIC ns). */
+static uint64_t publish_due(const struct vinferd *d, uint64_t now)
+{
+	uint64_t backoff = now + publisher_wait_ms(d->pub, now / 1000000ULL) * 1000000ULL;
+
+	return backoff > d->pub_next_ns ? backoff : d->pub_next_ns;
+}
+
+static int open_publisher(struct vinferd *d)
+{
+	struct publisher_config pc = {
+		.rpc_url = d->conf.chain_rpc,
+		.chain_id = d->conf.chain_id,
+		.keystore = d->conf.keystore,
+		.password_file = d->conf.password_file,
+		.spool_dir = d->conf.spool_dir,
+		.confirmations = d->conf.confirmations,
+		.log = publish_log,
+		.log_arg = d,
+	};
+	char err[PUBLISH_ERR_MAX];
+	const char *missing = NULL, *key = NULL;
+	int ret;
+
+	if (!d->conf.chain_rpc)
+		return 0;
+	if (!d->conf.keystore)
+		key = "keystore", missing = "the publishing account's key file";
+	else if (!d->conf.password_file)
+		key = "password_file", missing = "the keystore's password file";
+	if (key) {
+		vinferd_log(LOG_ERR, "%s: [chain] rpc is set but [wallet] %s (%s) is missing",
+			    d->conf_path, key, missing);
+		return VINFERD_EXIT_USAGE;
+	}
+	memcpy(pc.registry, d->conf.registry, 20);
+	ret = publisher_open(&pc, &d->pub, err);
+	if (ret) {
+		vinferd_log(LOG_ERR, "[wallet] keystore = '%s', password_file = '%s': %s",
+			    d->conf.keystore, d->conf.password_file, err);
+		return ret == -ENOMEM ? VINFERD_EXIT_FAIL : VINFERD_EXIT_SYSTEM;
+	}
+	if (d->conf.block == CONF_BLOCK_CHAIN) {
+		ret = rpc_open(&d->block_rpc, d->conf.chain_rpc, 0, 0, err);
+		if (ret) {
+			vinferd_log(LOG_ERR, "[chain] rpc = '%s': %s", d->conf.chain_rpc, err);
+			return VINFERD_EXIT_FAIL;
+		}
+		d->have_block_rpc = true;
+		d->env.fresh_block = chain_block;
+		d->env.fresh_block_ctx = d;
+	}
+	{
+		uint8_t a[20];
+		char hex[41];
+		int i;
+
+		publisher_address(d->pub, a);
+		for (i = 0; i < 20; i++)
+			snprintf(hex + 2 * i, 3, "%02x", a[i]);
+		vinferd_log(LOG_INFO, "chain: publishing to %s (chain %llu) from 0x%s; claims' block: %s",
+			    d->conf.chain_rpc, (unsigned long long)d->conf.chain_id, hex,
+			    d->conf.block == CONF_BLOCK_CHAIN ? "the parent of the latest" : "none (zeros)");
+	}
+	return 0;
 }
 
 static void written(void *ctx, struct vinferd_workload *w, uint64_t epoch, const char *path,
@@ -99,20 +314,39 @@ static void written(void *ctx, struct vinferd_workload *w, uint64_t epoch, const
 		    (unsigned long long)epoch, w->path, t->seal_ms, t->log_ms, t->quote_ms,
 		    t->encode_ms, t->write_ms, t->journal_ms);
 	if (d->once) {
+		const char *base = strrchr(path, '/');
+		char **nv = realloc(d->once_names, (d->n_once + 1) * sizeof(*nv));
+
 		printf("%s\n", path);
 		fflush(stdout);
+		if (nv) {
+			d->once_names = nv;
+			nv[d->n_once] = strdup(base ? base + 1 : path);
+			if (nv[d->n_once])
+				d->n_once++;
+		}
 	}
 	if (d->closed)
 		json_object_array_add(d->closed, json_object_new_string(path));
+	d->pub_next_ns = 0;	/* a new attestation: publish it at once */
 	if (d->have_metrics) {
+		uint64_t drops = 0;
 		char id[24];
+		size_t k;
 
 		snprintf(id, sizeof(id), "%llu", (unsigned long long)w->id);
 		metric_add(d->metrics.epochs, id, 1);
+		metric_set(d->metrics.records, id, (double)w->records);
+		metric_set(d->metrics.violations, id, (double)w->violations);
 		if (d->env.tpm) {
 			metric_set(d->metrics.tpm_commands, NULL, (double)vtpm_commands(d->env.tpm));
 			metric_observe(d->metrics.tpm_latency, NULL, t->quote_ms / 1e3);
 		}
+		for (k = 0; k < d->n_w; k++)
+			if (d->w[k].probe)
+				drops += probe_drops(d->w[k].probe);
+		metric_set(d->metrics.probe_drops, NULL, (double)drops);
+		publish_metrics(d);
 	}
 }
 
@@ -123,7 +357,10 @@ static int close_one(struct vinferd *d, struct vinferd_workload *w)
 
 	ret = epoch_close(&d->env, w, err);
 	w->next_due_ns = mono_ns() + d->conf.period * 1000000000ULL;
-	if (ret)
+	/* no block: sealed and pending, retried; epoch.c logged the outage */
+	if (ret == EPOCH_NO_BLOCK)
+		vinferd_log(LOG_DEBUG, "%s", err);
+	else if (ret)
 		vinferd_log(LOG_ERR, "%s", err);
 	return ret;
 }
@@ -258,9 +495,15 @@ static int op_close_epoch(void *ctx, const char *workload, json_object *out)
 	}
 	d->closed = json_object_new_array();
 	for (i = 0; i < d->n_w; i++) {
+		int r;
+
 		if (workload && &d->w[i] != find_workload(d, workload))
 			continue;
-		if (close_one(d, &d->w[i]))
+		r = close_one(d, &d->w[i]);
+		if (r == EPOCH_NO_BLOCK)
+			json_object_object_add(out, "waiting",
+					       json_object_new_string("sealed; attested once the chain answers with a block"));
+		else if (r)
 			ret = -EIO;
 	}
 	json_object_object_add(out, "closed", d->closed);
@@ -378,8 +621,8 @@ static int open_probes(struct vinferd *d)
 
 /*
  * Each trace without waiting: events, uprobe attaches (a process stopped
- * for them is continued here), sampling windows.  The loop never sleeps
- * longer than PROBE_POLL_MS while a trace is open.
+ * for them is continued here), sampling windows.  The loop waits on the
+ * traces' descriptors, never past the earliest trace deadline.
  */
 static void poll_probes(struct vinferd *d)
 {
@@ -480,6 +723,9 @@ static int start(struct vinferd *d, const char **only, size_t n_only)
 	ret = open_tpm(d);
 	if (ret)
 		return ret;
+	ret = open_publisher(d);
+	if (ret)
+		return ret;
 
 	/* Every marker a crash left gets its seal, then its attestation. */
 	ret = vinfer_client_seal(env->dev, &s);
@@ -491,8 +737,10 @@ static int start(struct vinferd *d, const char **only, size_t n_only)
 		struct vinferd_workload *w = &d->w[k];
 		char eerr[EPOCH_ERR_MAX];
 
-		if (epoch_catch_up(env, w, eerr))
-			vinferd_log(LOG_ERR, "%s: catching up: %s", w->path, eerr);
+		ret = epoch_catch_up(env, w, eerr);
+		if (ret)
+			vinferd_log(ret == EPOCH_NO_BLOCK ? LOG_DEBUG : LOG_ERR, "%s: catching up: %s",
+				    w->path, eerr);
 		w->next_due_ns = mono_ns() + d->conf.period * 1000000000ULL;
 	}
 	return 0;
@@ -576,36 +824,62 @@ static void check_records(struct vinferd *d, struct vinferd_workload *w)
 	}
 }
 
+/* How long ppoll() may wait, in ns: the earliest deadline, at most a tick. */
+static uint64_t loop_wait(struct vinferd *d, uint64_t now)
+{
+	uint64_t wait = TICK_MS * 1000000ULL, due;
+	size_t k;
+
+	for (k = 0; k < d->n_w; k++) {
+		if (d->w[k].probe) {
+			int ms = probe_deadline_ms(d->w[k].probe, now);
+
+			if (ms >= 0 && (uint64_t)ms * 1000000ULL < wait)
+				wait = (uint64_t)ms * 1000000ULL;
+		}
+		if (!d->conf.period)
+			continue;
+		due = d->w[k].next_due_ns;
+		if (due <= now)
+			return 0;
+		if (due - now < wait)
+			wait = due - now;
+	}
+	if (d->pub) {
+		due = publish_due(d, now);
+		if (due <= now)
+			return 0;
+		if (due - now < wait)
+			wait = due - now;
+	}
+	return wait;
+}
+
 static int loop(struct vinferd *d, const sigset_t *waitmask)
 {
-	struct pollfd pfd[2];
-	nfds_t nfd = 0;
+	struct pollfd pfd[2 + CONF_MAX_WORKLOADS];
+	nfds_t nfd = 0, nfd_fixed;
 	size_t k;
 
 	pfd[nfd++] = (struct pollfd){ .fd = control_fd(d->control), .events = POLLIN };
 	if (d->msrv)
 		pfd[nfd++] = (struct pollfd){ .fd = metrics_server_fd(d->msrv), .events = POLLIN };
+	nfd_fixed = nfd;
+	for (k = 0; k < d->n_w; k++)
+		if (d->w[k].probe)
+			pfd[nfd++] = (struct pollfd){ .fd = probe_fd(d->w[k].probe), .events = POLLIN };
 	notify_ready(&d->notify);
 	notify_status(&d->notify, "attesting %zu workload(s)", d->n_w);
-	vinferd_log(LOG_INFO, "started: agent %s, %zu workload(s), period %llu s, records %llu, spool %s%s",
+	publish_metrics(d);
+	vinferd_log(LOG_INFO, "started: agent %s, %zu workload(s), period %llu s, records %llu, spool %s%s%s",
 		    d->conf.agent_dec, d->n_w, (unsigned long long)d->conf.period,
 		    (unsigned long long)d->conf.records, d->conf.spool_dir,
-		    d->env.no_tpm ? ", no TPM" : "");
+		    d->env.no_tpm ? ", no TPM" : "", d->pub ? ", publishing" : "");
 	while (!got_term) {
-		uint64_t now = mono_ns(), wait = TICK_MS * 1000000ULL;
+		uint64_t now = mono_ns(), wait = loop_wait(d, now);
 		struct timespec ts;
 		int n;
 
-		if (d->n_probes && wait > PROBE_POLL_MS * 1000000ULL)
-			wait = PROBE_POLL_MS * 1000000ULL;
-		for (k = 0; k < d->n_w && d->conf.period; k++) {
-			uint64_t due = d->w[k].next_due_ns;
-
-			if (due > now && due - now < wait)
-				wait = due - now;
-			else if (due <= now)
-				wait = 0;
-		}
 		ts.tv_sec = (time_t)(wait / 1000000000ULL);
 		ts.tv_nsec = (long)(wait % 1000000000ULL);
 		n = ppoll(pfd, nfd, &ts, waitmask);
@@ -622,20 +896,26 @@ static int loop(struct vinferd *d, const sigset_t *waitmask)
 		}
 		if (n > 0 && (pfd[0].revents & POLLIN))
 			control_handle(d->control);
-		if (n > 0 && nfd > 1 && (pfd[1].revents & POLLIN))
+		if (n > 0 && nfd_fixed > 1 && (pfd[1].revents & POLLIN))
 			metrics_server_handle(d->msrv);
 		now = mono_ns();
 		for (k = 0; k < d->n_w && !got_term; k++) {
 			struct vinferd_workload *w = &d->w[k];
 			char err[EPOCH_ERR_MAX];
+			int ret;
 
-			if (d->conf.period && w->next_due_ns <= now)
+			if (d->conf.period && w->next_due_ns <= now) {
 				close_one(d, w);
-			else if (w->pending && epoch_catch_up(&d->env, w, err))
-				vinferd_log(LOG_ERR, "%s: %s", w->path, err);
-			else
+			} else if (w->pending) {
+				ret = epoch_catch_up(&d->env, w, err);
+				if (ret && ret != EPOCH_NO_BLOCK)
+					vinferd_log(LOG_ERR, "%s: %s", w->path, err);
+			} else {
 				check_records(d, w);
+			}
 		}
+		if (d->pub && !got_term && publish_due(d, mono_ns()) <= mono_ns())
+			publish_step(d);
 		notify_watchdog(&d->notify);
 	}
 	notify_stopping(&d->notify);
@@ -643,11 +923,117 @@ static int loop(struct vinferd *d, const sigset_t *waitmask)
 	return VINFERD_EXIT_OK;
 }
 
+/* ---- --once ---- */
+
+/* The publishing state of spool file name ("<stem>.json"): its journal's. */
+static const char *once_state(struct vinferd *d, const char *name, char *why, size_t whylen)
+{
+	char tx[PATH_MAX], serr[SPOOL_ERR_MAX];
+	const char *st = "new";
+	json_object *j, *v;
+	size_t len, i;
+	char *buf;
+
+	snprintf(tx, sizeof(tx), "%.*s.tx", (int)(strlen(name) - 5), name);
+	if (spool_read(&d->env.spool, tx, &buf, &len, serr))
+		return "new";
+	j = json_tokener_parse(buf);
+	free(buf);
+	if (j && json_object_object_get_ex(j, "state", &v) && json_object_is_type(v, json_type_string))
+		for (i = 0; i < PUBLISH_STATES; i++)
+			if (!strcmp(json_object_get_string(v), publish_state_names[i]))
+				st = publish_state_names[i];
+	if (j && json_object_object_get_ex(j, "error", &v) && v)
+		snprintf(why, whylen, "%s", json_object_get_string(v));
+	json_object_put(j);
+	return st;
+}
+
+/*
+ * --once with [chain] rpc: attest what waits for a block, then step the
+ * publisher until every attestation written is landed or refused, for at
+ * most --publish-timeout seconds.
+ */
+static int once_publish(struct vinferd *d, const sigset_t *waitmask)
+{
+	uint64_t deadline = mono_ns() + d->publish_timeout * 1000000000ULL, now;
+	bool waiting = true;
+	int ret = VINFERD_EXIT_OK;
+	size_t k, done;
+
+	while (!got_term) {
+		char why[256] = "";
+
+		waiting = false;
+		for (k = 0; k < d->n_w; k++) {
+			struct vinferd_workload *w = &d->w[k];
+			char err[EPOCH_ERR_MAX];
+			int r;
+
+			if (!w->pending)
+				continue;
+			r = epoch_catch_up(&d->env, w, err);
+			if (r && r != EPOCH_NO_BLOCK) {
+				vinferd_log(LOG_ERR, "%s", err);
+				return VINFERD_EXIT_FAIL;
+			}
+			waiting |= w->pending;
+		}
+		now = mono_ns();
+		if (publish_due(d, now) <= now)
+			publish_step(d);
+		for (k = done = 0; k < d->n_once; k++) {
+			const char *st = once_state(d, d->once_names[k], why, sizeof(why));
+
+			if (!strcmp(st, publish_state_names[PUBLISH_REFUSED])) {
+				vinferd_log(LOG_ERR, "%s: refused by the contract: %s", d->once_names[k],
+					    why[0] ? why : "?");
+				ret = VINFERD_EXIT_FAIL;
+				done++;
+			} else if (!strcmp(st, publish_state_names[PUBLISH_LANDED])) {
+				done++;
+			}
+		}
+		if (!waiting && done == d->n_once)
+			return ret;
+		now = mono_ns();
+		if (now >= deadline)
+			break;
+		{
+			uint64_t wait = publish_due(d, now) > now ? publish_due(d, now) - now : 0;
+			struct timespec ts;
+
+			if (wait > 200000000ULL)
+				wait = 200000000ULL;
+			if (wait > deadline - now)
+				wait = deadline - now;
+			ts.tv_sec = (time_t)(wait / 1000000000ULL);
+			ts.tv_nsec = (long)(wait % 1000000000ULL);
+			ppoll(NULL, 0, &ts, waitmask);
+		}
+	}
+	if (got_term)
+		vinferd_log(LOG_ERR, "stopped on a signal before the attestations landed: they stay in the spool; a running vinferd publishes them");
+	else if (waiting)
+		vinferd_log(LOG_ERR, "--publish-timeout %lu: no block from [chain] rpc = %s: the epoch is sealed in the log; the next vinferd attests and publishes it",
+			    d->publish_timeout, d->conf.chain_rpc);
+	else
+		vinferd_log(LOG_ERR, "--publish-timeout %lu: not landed yet: the attestation stays in the spool; a running vinferd publishes it",
+			    d->publish_timeout);
+	return VINFERD_EXIT_FAIL;
+}
+
 static void stop(struct vinferd *d)
 {
 	size_t k;
 
 	notify_close(&d->notify);
+	publisher_close(d->pub);
+	if (d->have_block_rpc)
+		rpc_close(&d->block_rpc);
+	for (k = 0; k < d->n_once; k++)
+		free(d->once_names[k]);
+	free(d->once_names);
 	metrics_server_close(d->msrv);
 	if (d->have_metrics)
 		vinfer_metrics_close(&d->metrics);
@@ -675,10 +1061,13 @@ int main(int argc, char **argv)
 		{ "workload", required_argument, NULL, 'w' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "foreground", no_argument, NULL, 'f' },
+		{ "publish-timeout", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	static struct vinferd d = { .conf_path = CONF_DEFAULT_PATH, .env.dev = -1 };
+	static struct vinferd d = { .conf_path = CONF_DEFAULT_PATH, .env.dev = -1,
+				    .publish_timeout = PUBLISH_TIMEOUT_S };
+	char *end;
 	const char *only[CONF_MAX_WORKLOADS];
 	size_t n_only = 0, k;
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -699,6 +1088,16 @@ int main(int argc, char **argv)
 			break;
 		case 'v': vinferd_log_level = LOG_DEBUG; break;
 		case 'f': break;
+		case 'p':
+			errno = 0;
+			d.publish_timeout = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || optarg[0] == '-' ||
+			    d.publish_timeout > 86400) {
+				vinferd_log(LOG_ERR, "--publish-timeout '%s': not a number of seconds (0 to 86400)",
+					    optarg);
+				return VINFERD_EXIT_USAGE;
+			}
+			break;
 		case 'h': usage(stdout); return VINFERD_EXIT_OK;
 		default: usage(stderr); return VINFERD_EXIT_USAGE;
 		}
@@ -731,9 +1130,18 @@ int main(int argc, char **argv)
 	if (ret)
 		goto out;
 	if (d.once) {
-		for (k = 0; k < d.n_w && !got_term; k++)
-			if (close_one(&d, &d.w[k]))
+		for (k = 0; k < d.n_w && !got_term; k++) {
+			int r = close_one(&d, &d.w[k]);
+
+			if (r && (r != EPOCH_NO_BLOCK || !d.pub))
 				ret = VINFERD_EXIT_FAIL;
+		}
+		if (d.pub && !got_term) {
+			int r = once_publish(&d, &waitmask);
+
+			if (r)
+				ret = r;
+		}
 		goto out;
 	}
 	ret = start_services(&d);

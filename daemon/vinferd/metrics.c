@@ -359,11 +359,11 @@ int vinfer_metrics_open(struct vinfer_metrics *vm)
 				      tpm_latency_bounds,
 				      sizeof(tpm_latency_bounds) / sizeof(tpm_latency_bounds[0]));
 	vm->spool_depth = metrics_add(m, METRIC_GAUGE, "vinfer_spool_depth",
-				      "Attestations in the spool not yet published.", NULL, NULL, 0);
+				      "Attestations in the spool waiting to land on-chain.", NULL, NULL, 0);
 	vm->probe_drops = metrics_add(m, METRIC_COUNTER, "vinfer_probe_drops_total",
-				      "Probe events lost (ring buffer full).", NULL, NULL, 0);
+				      "Probe events lost (ring buffer full, ioctl counters) in attested epochs.", NULL, NULL, 0);
 	vm->publish_failures = metrics_add(m, METRIC_COUNTER, "vinfer_publish_failures_total",
-					   "Failed attempts to publish an attestation on-chain.",
+					   "Failed publisher steps (node unreachable, wrong chain) and attestations the contract refused.",
 					   NULL, NULL, 0);
 	if (!vm->epochs || !vm->records || !vm->violations || !vm->tpm_commands ||
 	    !vm->tpm_latency || !vm->spool_depth || !vm->probe_drops || !vm->publish_failures) {

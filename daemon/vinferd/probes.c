@@ -2,21 +2,23 @@
 /*
  * A workload's accelerator counters from its libvinfer_probe trace.
  *
- * The trace's summary (vinfer_trace_summary) is cumulative: every count,
- * byte total, drop and estimate covers the trace from its open.  So the
- * counters of an epoch are differences: the probe keeps the totals of the
- * last committed take ("base") and subtracts them from the current summary.
+ * An epoch's counters are an interval of the trace (bpf/trace.h,
+ * vinfer_trace_summary_since): the probe keeps a mark where the last
+ * committed epoch ended, and each take asks for the interval from a copy of
+ * it (take, then commit: the copy becomes the mark only once the epoch's
+ * marker is in the log).
  *
  *   exact counts, bytes, ioctls, DRM jobs, GPU time, drops, attach errors:
- *	current total - base total (the kernel's counters only grow)
- *   sampled estimates of hot functions (launches, synchronisation):
- *	current estimate - base estimate, with error = ceil(error now +
- *	error at the base + 0.5): |(N2 - N1) - (T2 - T1)| <= |N2 - T2| +
- *	|N1 - T1|, and rounding the difference to an integer moves it by at
- *	most 0.5.  A function with no window yet (the library says "unknown")
- *	is carried to the next epoch: its calls are counted there.
- *   bypass: a process the summary flags (kernel-tier activity, no runtime
- *	call ever) whose kernel-tier activity grew since the base.
+ *	the interval's own counters
+ *   sampled estimates of hot functions (launches, synchronisation): the
+ *	estimator over the interval's own windows, with the interval's own
+ *	~99.7% error; the count is the estimate rounded, so its error is
+ *	ceil(error + 0.5).  An interval without a window says nothing about
+ *	them ("unknown"): their calls are carried to the next epoch, whose
+ *	estimate starts where the last estimated interval ended (a second
+ *	mark, "sampled", that stays behind until an interval has windows).
+ *   bypass: a process with accelerator activity in the interval and no
+ *	runtime call ever (the library's verdict).
  *
  * Only functions with calls > 0 in the epoch are listed.
  */
@@ -32,33 +34,19 @@
 #include "probes.h"
 #include "trace.h"
 
-struct fn_total {
-	const char *name;		/* the library's table: lives as long as it */
-	enum vinfer_runtime rt;
-	uint64_t calls, bytes;		/* exact: counts; hot sampled: sampled bytes */
-	double estimate, error;		/* hot sampled, when known */
-	bool known;			/* hot sampled: some window has been */
-};
-
-struct bypass_proc {
-	pid_t tgid;
-	uint64_t activity;		/* accelerator opens + ioctls + DRM jobs */
-};
-
-struct totals {
-	struct fn_total fns[VINFER_MAX_FUNCS];
-	size_t n_fns;
-	uint64_t ioctls, drm_jobs, gpu_ns, drops, attach_errors;
-	struct bypass_proc *byp;
-	size_t n_byp;
-};
-
 struct vinferd_probe {
 	struct vinfer_trace *t;
 	char *cgroup;
 	bool exact;
-	struct totals base;		/* committed: the previous epoch's end */
-	struct totals next;		/* the last take, until committed */
+	/* committed: where the last committed epoch ended */
+	struct vinfer_trace_mark *mark;
+	/* sampled mode: where the hot functions' uncounted calls begin */
+	struct vinfer_trace_mark *sampled;
+	bool carry;			/* sampled is behind mark */
+	/* the last take, until committed */
+	struct vinfer_trace_mark *next, *next_sampled;
+	bool next_known;		/* the take had windows for the estimates */
+	uint64_t next_drops, drops;	/* events lost: the take's, all committed */
 };
 
 static int fail(char err[PROBE_ERR_MAX], int ret, const char *fmt, ...)
@@ -113,6 +101,11 @@ int probe_open(struct vinferd_probe **pp, const char *cgroup, enum conf_probes m
 		probe_close(p);
 		return fail(err, ret, "%s", terr);
 	}
+	ret = vinfer_trace_mark_new(p->t, &p->mark);
+	if (ret) {
+		probe_close(p);
+		return fail(err, ret, "out of memory");
+	}
 	*pp = p;
 	return 0;
 }
@@ -124,19 +117,39 @@ int probe_poll(struct vinferd_probe *p)
 	return ret < 0 && ret != -EINTR ? ret : 0;
 }
 
-static void totals_free(struct totals *t)
+int probe_fd(const struct vinferd_probe *p)
 {
-	free(t->byp);
-	memset(t, 0, sizeof(*t));
+	return vinfer_trace_fd(p->t);
+}
+
+int probe_deadline_ms(const struct vinferd_probe *p, uint64_t now_ns)
+{
+	return vinfer_trace_next_deadline_ms(p->t, now_ns);
+}
+
+uint64_t probe_drops(const struct vinferd_probe *p)
+{
+	return p->drops;
+}
+
+/* Forgets the last take (not committed: its epoch has no marker). */
+static void take_drop(struct vinferd_probe *p)
+{
+	vinfer_trace_mark_free(p->next);
+	vinfer_trace_mark_free(p->next_sampled);
+	p->next = p->next_sampled = NULL;
+	p->next_known = false;
+	p->next_drops = 0;
 }
 
 void probe_close(struct vinferd_probe *p)
 {
 	if (!p)
 		return;
+	take_drop(p);
+	vinfer_trace_mark_free(p->mark);
+	vinfer_trace_mark_free(p->sampled);
 	vinfer_trace_close(p->t);
-	totals_free(&p->base);
-	totals_free(&p->next);
 	free(p->cgroup);
 	free(p);
 }
@@ -163,22 +176,6 @@ void probe_counts_to_doc(const struct probe_counts *c, struct attest_doc *doc)
 	doc->ioctls = c->ioctls;
 	doc->drm_jobs = c->drm_jobs;
 	doc->gpu_ns = c->gpu_ns;
-}
-
-/* a - b of a total that only grows (0 should it ever not have). */
-static uint64_t grown(uint64_t a, uint64_t b)
-{
-	return a > b ? a - b : 0;
-}
-
-static const struct fn_total *base_fn(const struct totals *b, const struct vinfer_fn_summary *f)
-{
-	size_t i;
-
-	for (i = 0; i < b->n_fns; i++)
-		if (b->fns[i].rt == f->runtime && !strcmp(b->fns[i].name, f->name))
-			return &b->fns[i];
-	return NULL;
 }
 
 static uint64_t bytes_of(const struct vinfer_fn_summary *f)
@@ -217,66 +214,17 @@ static int add_counter(struct probe_counts *c, const struct vinfer_fn_summary *f
 	return 0;
 }
 
-/* One function: its epoch counter into c, its totals into n. */
-static int fn_delta(const struct totals *b, const struct vinfer_fn_summary *f,
-		    struct fn_total *n, struct probe_counts *c)
+/* A function of an interval: its counter into c when it has calls. */
+static int fn_count(const struct vinfer_fn_summary *f, struct probe_counts *c)
 {
-	const struct fn_total *pb = base_fn(b, f);
-	uint64_t bytes = grown(bytes_of(f), pb ? pb->bytes : 0), calls;
-	double d, e;
+	uint64_t calls;
 
-	*n = (struct fn_total){ .name = f->name, .rt = f->runtime, .calls = f->calls,
-				.bytes = bytes_of(f) };
-	if (f->exact) {
-		calls = grown(f->calls, pb ? pb->calls : 0);
-		return calls ? add_counter(c, f, calls, bytes, 0) : 0;
-	}
-	if (f->unknown) {
-		/* No window yet: nothing to say now; the next epoch counts it. */
-		if (pb)
-			*n = *pb;
-		else
-			n->bytes = 0;
-		return 0;
-	}
-	n->estimate = f->estimate;
-	n->error = f->error;
-	n->known = true;
-	d = f->estimate - (pb && pb->known ? pb->estimate : 0);
-	e = f->error + (pb && pb->known ? pb->error : 0);
-	calls = d >= 0.5 ? (uint64_t)llround(d) : 0;
-	return calls ? add_counter(c, f, calls, bytes, (uint64_t)ceil(e + 0.5)) : 0;
-}
-
-static uint64_t base_activity(const struct totals *b, pid_t tgid)
-{
-	size_t i;
-
-	for (i = 0; i < b->n_byp; i++)
-		if (b->byp[i].tgid == tgid)
-			return b->byp[i].activity;
-	return 0;
-}
-
-static int bypass_delta(const struct totals *b, const struct vinfer_summary *s,
-			struct totals *n, struct probe_counts *c)
-{
-	size_t i;
-
-	n->byp = calloc(s->n_procs ? s->n_procs : 1, sizeof(*n->byp));
-	if (!n->byp)
-		return -ENOMEM;
-	for (i = 0; i < s->n_procs; i++) {
-		const struct vinfer_proc_summary *ps = &s->procs[i];
-		uint64_t act = ps->accel_opens + ps->accel_ioctls + ps->drm_jobs;
-
-		if (!ps->bypass)
-			continue;
-		n->byp[n->n_byp++] = (struct bypass_proc){ .tgid = ps->tgid, .activity = act };
-		if (act > base_activity(b, ps->tgid))
-			c->flags |= CLAIM_F_BYPASS;
-	}
-	return 0;
+	if (f->exact)
+		return f->calls ? add_counter(c, f, f->calls, bytes_of(f), 0) : 0;
+	if (f->unknown)
+		return 0;	/* no window: carried (see the top of this file) */
+	calls = f->estimate >= 0.5 ? (uint64_t)llround(f->estimate) : 0;
+	return calls ? add_counter(c, f, calls, bytes_of(f), (uint64_t)ceil(f->error + 0.5)) : 0;
 }
 
 static int counter_cmp(const void *a, const void *b)
@@ -287,66 +235,94 @@ static int counter_cmp(const void *a, const void *b)
 	return r ? r : strcmp(x->name, y->name);
 }
 
-static int counts_from(const struct totals *b, const struct vinfer_summary *s, bool exact,
-		       struct totals *n, struct probe_counts *c)
+/* Whether some sampled function of s has no window to be estimated from. */
+static bool has_unknown(const struct vinfer_summary *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_fns; i++)
+		if (!s->fns[i].exact && s->fns[i].unknown)
+			return true;
+	return false;
+}
+
+/*
+ * s: the interval since the committed mark (every exact counter); hot:
+ * the interval the sampled functions are estimated over (s itself unless
+ * calls are carried).
+ */
+static int counts_from(const struct vinfer_summary *s, const struct vinfer_summary *hot,
+		       bool exact, struct probe_counts *c, uint64_t *drops)
 {
 	size_t i;
 	int k, ret = 0;
 
 	snprintf(c->mode, sizeof(c->mode), "%s", exact ? "exact" : "sampled");
-	for (i = 0; i < s->n_fns && i < VINFER_MAX_FUNCS && !ret; i++)
-		ret = fn_delta(b, &s->fns[i], &n->fns[n->n_fns++], c);
-	if (!ret)
-		ret = bypass_delta(b, s, n, c);
+	for (i = 0; i < s->n_fns && !ret; i++)
+		if (s->fns[i].exact)
+			ret = fn_count(&s->fns[i], c);
+	for (i = 0; i < hot->n_fns && !ret; i++)
+		if (!hot->fns[i].exact)
+			ret = fn_count(&hot->fns[i], c);
 	if (ret)
 		return ret;
 	qsort(c->fns, c->n_fns, sizeof(*c->fns), counter_cmp);
 
+	for (i = 0; i < s->n_procs; i++)
+		if (s->procs[i].bypass)
+			c->flags |= CLAIM_F_BYPASS;
 	for (i = 0; i < s->n_devs; i++)
-		n->ioctls += s->devs[i].ioctls;
-	n->drm_jobs = s->drm_queued;
+		c->ioctls += s->devs[i].ioctls;
+	c->drm_jobs = s->drm_queued;
 	for (i = 0; i < s->n_engines; i++)
-		n->gpu_ns += s->engines[i].ns;
+		c->gpu_ns += s->engines[i].ns;
+	*drops = s->ioctl_lost;
 	for (k = 1; k < VINFER_EV_MAX; k++)
-		n->drops += s->dropped[k];
-	n->drops += s->ioctl_lost;
-	n->attach_errors = s->attach_errors;
-
-	c->ioctls = grown(n->ioctls, b->ioctls);
-	c->drm_jobs = grown(n->drm_jobs, b->drm_jobs);
-	c->gpu_ns = grown(n->gpu_ns, b->gpu_ns);
+		*drops += s->dropped[k];
 	/*
 	 * Lost events, or a process whose runtime could not be probed: the
 	 * counts miss something, and the claims say so.
 	 */
-	if (n->drops > b->drops || n->attach_errors > b->attach_errors)
+	if (*drops || s->attach_errors)
 		c->flags |= CLAIM_F_LOST;
 	return 0;
 }
 
 int probe_take(struct vinferd_probe *p, struct probe_counts **out, char err[PROBE_ERR_MAX])
 {
-	struct vinfer_summary *s = NULL;
-	struct probe_counts *c;
+	struct vinfer_summary *s = NULL, *hot = NULL;
+	struct probe_counts *c = NULL;
 	int ret;
 
 	*out = NULL;
+	take_drop(p);
 	/* Whatever is in the ring buffer belongs to this epoch. */
 	ret = probe_poll(p);
 	if (ret)
 		return fail(err, ret, "%s: probes: polling the trace: %s", p->cgroup,
 			    strerror(-ret));
-	ret = vinfer_trace_summary(p->t, &s);
-	if (ret)
-		return fail(err, ret, "%s: probes: the trace's summary: %s", p->cgroup,
+	ret = vinfer_trace_mark_dup(p->mark, &p->next);
+	if (!ret)
+		ret = vinfer_trace_summary_since(p->t, p->next, &s);
+	if (!ret && p->carry) {
+		ret = vinfer_trace_mark_dup(p->sampled, &p->next_sampled);
+		if (!ret)
+			ret = vinfer_trace_summary_since(p->t, p->next_sampled, &hot);
+	}
+	if (ret) {
+		take_drop(p);
+		vinfer_summary_free(s);
+		return fail(err, ret, "%s: probes: the interval's summary: %s", p->cgroup,
 			    strerror(-ret));
+	}
 	c = calloc(1, sizeof(*c));
-	totals_free(&p->next);
-	ret = c ? counts_from(&p->base, s, p->exact, &p->next, c) : -ENOMEM;
+	ret = c ? counts_from(s, hot ? hot : s, p->exact, c, &p->next_drops) : -ENOMEM;
+	p->next_known = !has_unknown(hot ? hot : s);
 	vinfer_summary_free(s);
+	vinfer_summary_free(hot);
 	if (ret) {
 		probe_counts_free(c);
-		totals_free(&p->next);
+		take_drop(p);
 		return fail(err, ret, "%s: probes: out of memory", p->cgroup);
 	}
 	*out = c;
@@ -355,7 +331,23 @@ int probe_take(struct vinferd_probe *p, struct probe_counts **out, char err[PROB
 
 void probe_commit(struct vinferd_probe *p)
 {
-	totals_free(&p->base);
-	p->base = p->next;
-	memset(&p->next, 0, sizeof(p->next));
+	if (!p->next)
+		return;
+	if (p->next_known) {
+		/* the sampled functions are counted through here */
+		vinfer_trace_mark_free(p->sampled);
+		p->sampled = NULL;
+		p->carry = false;
+	} else if (!p->carry) {
+		/* their calls since the take's start wait for a window */
+		vinfer_trace_mark_free(p->sampled);
+		p->sampled = p->mark;
+		p->mark = NULL;
+		p->carry = true;
+	}
+	vinfer_trace_mark_free(p->mark);
+	p->mark = p->next;
+	p->next = NULL;
+	p->drops += p->next_drops;
+	take_drop(p);
 }

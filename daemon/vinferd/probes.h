@@ -9,9 +9,11 @@
  * Life of one workload's probe:
  *
  *	probe_open()	after the start-up check; a BPF failure is fatal
- *	probe_poll()	every main-loop iteration, without waiting: delivers
- *			events, attaches uprobes and continues a held process,
- *			opens and closes sampling windows
+ *	probe_fd()	the main loop waits on it with ppoll(), at most
+ *	probe_deadline_ms()  long: then
+ *	probe_poll()	without waiting: delivers events, attaches uprobes and
+ *			continues a held process, opens and closes sampling
+ *			windows
  *	probe_take()	at the epoch close, before the marker: the counters
  *			since the last probe_commit() (or the open)
  *	probe_commit()	once the marker is in the log: those counters belong
@@ -29,13 +31,6 @@
 #include "conf.h"
 
 #define PROBE_ERR_MAX	512
-/*
- * How long the main loop may sleep while a trace is open: the library has
- * no descriptor to wait on, so the loop polls each trace without waiting at
- * least this often.  It bounds how long a process stopped for its uprobes
- * stays stopped, and how far a 2 ms sampling window may overrun.
- */
-#define PROBE_POLL_MS	5
 
 struct vinferd_probe;
 
@@ -54,9 +49,18 @@ int probe_open(struct vinferd_probe **pp, const char *cgroup, enum conf_probes m
 	       char err[PROBE_ERR_MAX]);
 /* Handles what is pending, without waiting; 0 or a negative errno. */
 int probe_poll(struct vinferd_probe *p);
+/* Readable when events are queued (poll for POLLIN). */
+int probe_fd(const struct vinferd_probe *p);
+/*
+ * Milliseconds from now_ns (CLOCK_MONOTONIC) until probe_poll() must run
+ * even without events (sampling windows, holds; at most 500); 0: now.
+ */
+int probe_deadline_ms(const struct vinferd_probe *p, uint64_t now_ns);
+/* Events lost (ring buffer full, ioctl counters) in the committed epochs. */
+uint64_t probe_drops(const struct vinferd_probe *p);
 /* The counters since the last commit; *out is malloc'ed (probe_counts_free). */
 int probe_take(struct vinferd_probe *p, struct probe_counts **out, char err[PROBE_ERR_MAX]);
-/* The last take's totals become the base of the next one. */
+/* The last take's interval belongs to an epoch: the next take starts at its end. */
 void probe_commit(struct vinferd_probe *p);
 void probe_close(struct vinferd_probe *p);
 

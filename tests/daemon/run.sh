@@ -17,6 +17,11 @@
 #                                            tcti = none: NO_TPM documents
 #          ── vm-run ──────►  vm-notpm.sh    no TPM at all: NO_TPM documents
 #          ── vm-run ──────►  vm-nomodule.sh no vinfer.ko: exit 3
+#   chain.sh: anvil + Vinfer on the host,
+#          ── vm-run --fwd ►  vm-chain.sh    register the agent; vinferd --once
+#                                            lands epochs; the node down while
+#                                            an epoch closes: it lands after;
+#                                            EpochAttested once each (cast logs)
 set -eu
 cd "$(dirname "$0")/../.."
 
@@ -39,4 +44,11 @@ step "probes" -- tests/daemon/vm-probes.sh
 step "errors" -- tests/daemon/vm-errors.sh
 step "no TPM" --no-tpm -- tests/daemon/vm-notpm.sh
 step "no module" --no-module -- tests/daemon/vm-nomodule.sh
+echo "--- daemon: publishing on anvil"
+if timeout 900 tests/daemon/chain.sh; then
+	echo "--- daemon: publishing on anvil: ok"
+else
+	echo "--- daemon: publishing on anvil: FAILED (status $?)"
+	fail=1
+fi
 exit $fail

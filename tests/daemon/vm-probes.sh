@@ -133,7 +133,7 @@ stop_daemon exact
 
 step "[probes] mode = sampled: launches are estimates within their error, flag ESTIMATED"
 start_daemon sampled
-run_workload --launches 4000 --spin-us 200 --report "$d/sampled.report"
+run_workload --launches 4000 --spin-us 1000 --report "$d/sampled.report"
 doc=$(close_epoch sampled 4)
 [ "$(jq -r .predicate.counters.mode "$doc")" = sampled ] || die "counters mode is not sampled"
 line=$($CHECK "$doc")
