@@ -28,7 +28,7 @@ static const struct {
 	{ "show", cmd_show, "AGENT-WORKLOAD-EPOCH [--json]: one attestation" },
 	{ "close-epoch", cmd_close_epoch, "[WORKLOAD]: close the open epoch now (root or group)" },
 	{ "request", cmd_request, "--input FILE --output FILE: record a served request's digests" },
-	{ "register", cmd_register, "--uri URI --attestation DOC: register the agent on chain" },
+	{ "register", cmd_register, "--uri URI --keys DIR --activation FILE: register the agent on chain" },
 	{ "chain", cmd_chain, "status [--spool DIR]: the node, the wallet and the outbox" },
 	{ "reputation", cmd_reputation, "AGENT: an agent's score, epochs, stake, slashed" },
 };
@@ -39,7 +39,7 @@ static void usage(FILE *f)
 
 	fprintf(f, "usage: vinfer COMMAND [ARGS]\n\ncommands:\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].help);
+		fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].help);
 	fprintf(f, "\nexit status: 0 success, 1 failure, 2 usage error\n");
 }
 

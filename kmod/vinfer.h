@@ -19,7 +19,10 @@
 #include <crypto/sha2.h>
 #include <uapi/linux/vinfer.h>
 
-#define VINFER_VERSION "0.1"
+/* From the top-level VERSION file, through kmod/Kbuild. */
+#ifndef VINFER_VERSION
+#define VINFER_VERSION "unknown"
+#endif
 
 /* Module parameters (main.c). */
 extern unsigned int vinfer_pcr;

@@ -43,7 +43,10 @@ timeout 600 forge build
 echo "== forge test"
 timeout 900 forge test -vv | tee "$tmp/test.log"
 echo "== forge snapshot --check (.gas-snapshot)"
-timeout 600 forge snapshot --check --no-match-test 'Fuzz|invariant' > "$tmp/snapshot.log" 2>&1 ||
+# The in-test P-256 signatures are not deterministic (random nonces), and the
+# gas of a test that submits one moves by a few tens with its bytes: compare
+# within 1%.  The budgets themselves are asserted exactly in Gas.t.sol.
+timeout 600 forge snapshot --check --tolerance 1 --no-match-test 'Fuzz|invariant' > "$tmp/snapshot.log" 2>&1 ||
 	{ cat "$tmp/snapshot.log"; fail "gas snapshot differs from contracts/.gas-snapshot"; }
 echo "gas snapshot matches"
 

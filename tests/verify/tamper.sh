@@ -80,6 +80,27 @@ for _ in 1 2 3 4 5; do
 done
 median=$(printf '%s\n' "${rates[@]}" | sort -g | sed -n 3p)
 echo "verify: ${rates[*]} documents/s; median $median documents/s"
+# Side by side, as command-line tools: a whole `vinfer verify` process (the
+# quote, the log replay and every claim) against `tpm2_checkquote` on the
+# same quote (signature, nonce and PCR digest only).
+timeout 30 "$VINFER" export-quote "$TMP/good.json" "$TMP/bq" >/dev/null
+per_run() {	# per_run N CMD...: median over 5 rounds of N runs, ms per run
+	local n=$1 t0 t1 i k
+	shift
+	for k in 1 2 3 4 5; do
+		t0=$(date +%s%N)
+		for ((i = 0; i < n; i++)); do "$@" >/dev/null 2>&1 || return 1; done
+		t1=$(date +%s%N)
+		echo "$(( (t1 - t0) / n / 1000 ))"
+	done | sort -n | sed -n 3p
+}
+v_us=$(per_run 20 "$VINFER" verify "$TMP/good.json") || die "vinfer verify failed in the benchmark"
+c_us=$(per_run 20 tpm2_checkquote -u "$TMP/bq/ak.pub.pem" -m "$TMP/bq/quote.msg" -s "$TMP/bq/quote.sig" \
+	-f "$TMP/bq/quote.pcrs" -g sha256 -q "$(cat "$TMP/bq/nonce.hex")") || die "tpm2_checkquote failed in the benchmark"
+echo "per process: vinfer verify $v_us us, tpm2_checkquote $c_us us"
+printf 'ROW|vinfer verify, whole document, in one process|%s docs/s|-|-|-\n' "$median"
+printf 'ROW|vinfer verify (full) vs tpm2_checkquote (quote only), per process|%d us|%d us|%.2f|-\n' \
+	"$v_us" "$c_us" "$(echo "$v_us / $c_us" | bc -l)"
 [ "${VERIFY_BENCH_ONLY:-0}" = 1 ] && exit 0
 
 step "tpm2_checkquote accepts the exported quote"
