@@ -29,6 +29,7 @@
 #include <tss2/tss2_tctildr.h>
 
 #include "tpm.h"
+#include "tpms.h"
 
 /* The pcrs file format of tpm2-tools is these structures written raw. */
 _Static_assert(sizeof(TPML_PCR_SELECTION) == 132, "TPML_PCR_SELECTION layout");
@@ -57,11 +58,26 @@ static const uint8_t ek_policy[32] = {
 		  TPMA_OBJECT_SENSITIVEDATAORIGIN | TPMA_OBJECT_USERWITHAUTH | \
 		  TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_SIGN_ENCRYPT)
 
+/*
+ * Per open: the AK checked once and its ESYS_TR kept (ak_tr, dropped when a
+ * TPM error says the handle is gone or a quote's signature does not verify
+ * with it), the name the AK had when first read at that handle (a key found
+ * there later must have it), and the last PCR values seen (from PCR_Read,
+ * or proven by a quote's pcrDigest), with the mask of those known.
+ */
 struct vtpm {
 	TSS2_TCTI_CONTEXT *tcti;
 	ESYS_CONTEXT *esys;
 	uint64_t commands;
 	uint64_t last_ns;
+	TSS2_RC last_rc;		/* of the last command sent */
+	uint32_t ak_handle;		/* of ak_tr; 0: none open */
+	ESYS_TR ak_tr;
+	uint8_t ak_x[32], ak_y[32];
+	uint32_t ak_seen_handle;	/* 0: no AK read yet */
+	uint8_t ak_seen_name[34];
+	uint32_t pcr_known;
+	uint8_t pcr[TPM_PCR_MAX][32];
 };
 
 static uint64_t now_ns(void)
@@ -149,6 +165,7 @@ static int esys_result(struct vtpm *t, TSS2_RC rc, const char *what, bool cmd,
 	if (cmd) {
 		t->commands++;
 		t->last_ns = now_ns() - t0;
+		t->last_rc = rc;
 	}
 	if (rc == TSS2_RC_SUCCESS || (tolerated && rc == tolerated))
 		return TPM_OK;
@@ -222,6 +239,7 @@ int vtpm_open(struct vtpm **tp, const char *tcti, char err[TPM_ERR_MAX])
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return fail(err, TPM_E_NOMEM, "tcti: out of memory");
+	t->ak_tr = ESYS_TR_NONE;
 	/* Failures are reported once, through err; keep the TSS itself quiet. */
 	setenv("TSS2_LOG", "all+NONE", 0);
 	rc = Tss2_TctiLdr_Initialize(tcti, &t->tcti);
@@ -537,6 +555,81 @@ static int ak_open(struct vtpm *t, uint32_t handle, ESYS_TR *ak, TPM2B_PUBLIC **
 	return ret;
 }
 
+/* Whether the TPM's answer says a handle of the command refers to nothing. */
+static bool rc_handle_gone(TSS2_RC rc)
+{
+	TSS2_RC code;
+
+	if ((rc & TSS2_RC_LAYER_MASK) != TSS2_TPM_RC_LAYER || rc == TSS2_RC_SUCCESS)
+		return false;
+	if (rc & TPM2_RC_FMT1)
+		return (rc & (TPM2_RC_FMT1 | 0x3f)) == TPM2_RC_HANDLE;
+	code = rc & 0xfff;
+	return code >= TPM2_RC_REFERENCE_H0 && code <= TPM2_RC_REFERENCE_H6;
+}
+
+/* Forgets the open AK (its ESYS_TR closed); the next use reads it again. */
+static void ak_drop(struct vtpm *t)
+{
+	char scratch[TPM_ERR_MAX];
+	int ret = TPM_OK;
+
+	release(t, &t->ak_tr, false, &ret, scratch);
+	t->ak_handle = 0;
+}
+
+/*
+ * Keeps *tr, the AK at handle that ak_open() checked, as the open AK
+ * (*tr becomes ESYS_TR_NONE).  A key at a handle already read in this open
+ * must be the one read then: quotes by another key would not verify with
+ * the AK public the caller holds.
+ */
+static int ak_keep(struct vtpm *t, uint32_t handle, ESYS_TR *tr, const TPMT_PUBLIC *pub,
+		   char err[TPM_ERR_MAX])
+{
+	struct tpm_key k;
+	int ret;
+
+	ret = fill_key(pub, &k, err);
+	if (ret != TPM_OK)
+		return ret;
+	if (t->ak_seen_handle == handle && memcmp(t->ak_seen_name, k.name, sizeof(k.name)))
+		return fail(err, TPM_E_BADARG,
+			    "AK at 0x%08x: name %02x%02x%02x%02x%02x%02x..., not the %02x%02x%02x%02x%02x%02x... read at first use: the key was replaced (provision again)",
+			    handle, k.name[0], k.name[1], k.name[2], k.name[3], k.name[4], k.name[5],
+			    t->ak_seen_name[0], t->ak_seen_name[1], t->ak_seen_name[2],
+			    t->ak_seen_name[3], t->ak_seen_name[4], t->ak_seen_name[5]);
+	t->ak_seen_handle = handle;
+	memcpy(t->ak_seen_name, k.name, sizeof(k.name));
+	t->ak_handle = handle;
+	t->ak_tr = *tr;
+	*tr = ESYS_TR_NONE;
+	memcpy(t->ak_x, k.x, 32);
+	memcpy(t->ak_y, k.y, 32);
+	return TPM_OK;
+}
+
+/* The AK at handle: the open one, else read and checked (3 commands) and kept. */
+static int ak_get(struct vtpm *t, uint32_t handle, ESYS_TR *ak, char err[TPM_ERR_MAX])
+{
+	TPM2B_PUBLIC *pub = NULL;
+	ESYS_TR tr = ESYS_TR_NONE;
+	int ret;
+
+	if (t->ak_handle == handle && t->ak_tr != ESYS_TR_NONE) {
+		*ak = t->ak_tr;
+		return TPM_OK;
+	}
+	ak_drop(t);
+	ret = ak_open(t, handle, &tr, &pub, err);
+	if (ret == TPM_OK)
+		ret = ak_keep(t, handle, &tr, &pub->publicArea, err);
+	Esys_Free(pub);
+	release(t, &tr, false, &ret, err);
+	*ak = ret == TPM_OK ? t->ak_tr : ESYS_TR_NONE;
+	return ret;
+}
+
 /* The EK certificate from NV, read in chunks of the TPM's NV buffer size. */
 static int read_ek_cert(struct vtpm *t, uint8_t **cert, size_t *cert_len,
 			char err[TPM_ERR_MAX])
@@ -624,12 +717,15 @@ int vtpm_provision(struct vtpm *t, uint32_t ak_handle, struct tpm_key *ek,
 	ret = check_ak_handle(ak_handle, err);
 	if (ret != TPM_OK)
 		return ret;
+	ak_drop(t);
 	ret = ek_load(t, &ek_tr, &ek_pub, err);
 	if (ret == TPM_OK)
 		ret = handle_present(t, ak_handle, &present, err);
 	if (ret == TPM_OK && !present) {
 		ret = ak_create(t, ek_tr, ak_handle, &ak_tr, err);
 		release(t, &ak_tr, false, &ret, err);
+		if (t->ak_seen_handle == ak_handle)
+			t->ak_seen_handle = 0;	/* a new key, made here */
 	}
 	/* Created just now or found: read back and checked the same way. */
 	if (ret == TPM_OK)
@@ -638,6 +734,8 @@ int vtpm_provision(struct vtpm *t, uint32_t ak_handle, struct tpm_key *ek,
 		ret = fill_key(&ek_pub->publicArea, ek, err);
 	if (ret == TPM_OK)
 		ret = fill_key(&ak_pub->publicArea, ak, err);
+	if (ret == TPM_OK)
+		ret = ak_keep(t, ak_handle, &ak_tr, &ak_pub->publicArea, err);
 	if (ret == TPM_OK)
 		ret = read_ek_cert(t, cert, cert_len, err);
 	Esys_Free(ek_pub);
@@ -658,7 +756,7 @@ int vtpm_activate(struct vtpm *t, uint32_t ak_handle, const uint8_t *blob,
 {
 	TPM2B_ID_OBJECT id = { 0 };
 	TPM2B_ENCRYPTED_SECRET sec = { 0 };
-	TPM2B_PUBLIC *ak_pub = NULL, *ek_pub = NULL;
+	TPM2B_PUBLIC *ek_pub = NULL;
 	ESYS_TR ek = ESYS_TR_NONE, ak = ESYS_TR_NONE, session = ESYS_TR_NONE;
 	TPM2B_DIGEST *info = NULL;
 	bool present;
@@ -693,13 +791,16 @@ int vtpm_activate(struct vtpm *t, uint32_t ak_handle, const uint8_t *blob,
 	if (ret == TPM_OK)
 		ret = check_ek_public(&ek_pub->publicArea, "EK", err);
 	if (ret == TPM_OK)
-		ret = ak_open(t, ak_handle, &ak, &ak_pub, err);
+		ret = ak_get(t, ak_handle, &ak, err);
 	if (ret == TPM_OK)
 		ret = ek_session(t, &session, err);
-	if (ret == TPM_OK)
+	if (ret == TPM_OK) {
 		ret = ESYS(t, err, "ActivateCredential",
 			   Esys_ActivateCredential(t->esys, ak, ek, ESYS_TR_PASSWORD, session,
 						   ESYS_TR_NONE, &id, &sec, &info));
+		if (ret != TPM_OK && rc_handle_gone(t->last_rc))
+			ak_drop(t);
+	}
 	if (ret == TPM_OK && info->size > TPM_CRED_MAX)
 		ret = fail(err, TPM_E_BADARG, "credential: %u bytes, more than %d", info->size,
 			   TPM_CRED_MAX);
@@ -710,10 +811,8 @@ int vtpm_activate(struct vtpm *t, uint32_t ak_handle, const uint8_t *blob,
 	if (info)
 		OPENSSL_cleanse(info, sizeof(*info));
 	Esys_Free(info);
-	Esys_Free(ak_pub);
 	Esys_Free(ek_pub);
 	release(t, &session, true, &ret, err);
-	release(t, &ak, false, &ret, err);
 	release(t, &ek, false, &ret, err);
 	return ret;
 }
@@ -825,6 +924,16 @@ static int read_pcrs_once(struct vtpm *t, uint32_t mask, uint8_t (*pcrs)[32],
 	return ret;
 }
 
+static void pcr_remember(struct vtpm *t, uint32_t mask, const uint8_t (*pcrs)[32])
+{
+	unsigned int i;
+
+	for (i = 0; i < TPM_PCR_MAX; i++)
+		if (mask & (1U << i))
+			memcpy(t->pcr[i], pcrs[i], 32);
+	t->pcr_known |= mask;
+}
+
 int vtpm_read_pcrs(struct vtpm *t, uint32_t mask, uint8_t (*pcrs)[32],
 		   char err[TPM_ERR_MAX])
 {
@@ -835,8 +944,10 @@ int vtpm_read_pcrs(struct vtpm *t, uint32_t mask, uint8_t (*pcrs)[32],
 	ret = check_mask(mask, err);
 	for (i = 0; ret == TPM_OK && i < PCR_READ_TRIES; i++) {
 		ret = read_pcrs_once(t, mask, pcrs, &counter, err);
-		if (ret == TPM_OK && counter >= 0)
+		if (ret == TPM_OK && counter >= 0) {
+			pcr_remember(t, mask, (const uint8_t (*)[32])pcrs);
 			return TPM_OK;
+		}
 	}
 	if (ret == TPM_OK)
 		ret = fail(err, TPM_E_TPM, "PCR_Read: PCRs of mask 0x%06x changed while read, %d times",
@@ -857,15 +968,14 @@ static void pcr_digest(const uint8_t (*pcrs)[32], uint32_t mask, uint8_t out[32]
 }
 
 /*
- * Checks the quote the TPM returned against what was asked, and says in
- * *fresh whether its pcrDigest matches pcrs.
+ * Checks the quote the TPM returned against what was asked; its pcrDigest
+ * goes to digest, its clockInfo to *clock.
  */
 static int check_quote(const TPM2B_ATTEST *q, uint32_t mask, const uint8_t qualifying[32],
-		       const uint8_t (*pcrs)[32], bool *fresh, char err[TPM_ERR_MAX])
+		       uint8_t digest[32], struct tpm_clock *clock, char err[TPM_ERR_MAX])
 {
 	TPMS_ATTEST a;
 	size_t off = 0;
-	uint8_t digest[32];
 	TSS2_RC rc;
 
 	rc = Tss2_MU_TPMS_ATTEST_Unmarshal(q->attestationData, q->size, &off, &a);
@@ -881,22 +991,95 @@ static int check_quote(const TPM2B_ATTEST *q, uint32_t mask, const uint8_t quali
 	if (a.attested.quote.pcrDigest.size != 32)
 		return fail(err, TPM_E_TPM, "Quote: pcrDigest of %u bytes",
 			    a.attested.quote.pcrDigest.size);
-	pcr_digest(pcrs, mask, digest);
-	*fresh = !memcmp(digest, a.attested.quote.pcrDigest.buffer, 32);
+	memcpy(digest, a.attested.quote.pcrDigest.buffer, 32);
+	clock->clock = a.clockInfo.clock;
+	clock->reset_count = a.clockInfo.resetCount;
+	clock->restart_count = a.clockInfo.restartCount;
+	clock->safe = a.clockInfo.safe == TPM2_YES;
 	return TPM_OK;
 }
 
-int vtpm_quote(struct vtpm *t, uint32_t ak_handle, uint32_t mask,
-	       const uint8_t qualifying[32], uint8_t **attest, size_t *attest_len,
-	       uint8_t **sig, size_t *sig_len, uint8_t (*pcrs)[32],
-	       char err[TPM_ERR_MAX])
+/*
+ * The quote's signature checked in software with the open AK's public: a
+ * key put at the handle since it was read signs quotes nobody can verify.
+ */
+static int check_signature(const struct vtpm *t, const TPM2B_ATTEST *q,
+			   const TPMT_SIGNATURE *sig, bool *ok, char err[TPM_ERR_MAX])
+{
+	const TPMS_SIGNATURE_ECDSA *e = &sig->signature.ecdsa;
+	uint8_t r[32] = { 0 }, s[32] = { 0 };
+
+	if (sig->sigAlg != TPM2_ALG_ECDSA || e->hash != TPM2_ALG_SHA256 ||
+	    e->signatureR.size == 0 || e->signatureR.size > 32 ||
+	    e->signatureS.size == 0 || e->signatureS.size > 32)
+		return fail(err, TPM_E_TPM,
+			    "Quote: signature: sigAlg 0x%x, hash 0x%x, r %u and s %u bytes: not ECDSA-SHA256 on P-256",
+			    sig->sigAlg, e->hash, e->signatureR.size, e->signatureS.size);
+	memcpy(r + 32 - e->signatureR.size, e->signatureR.buffer, e->signatureR.size);
+	memcpy(s + 32 - e->signatureS.size, e->signatureS.buffer, e->signatureS.size);
+	*ok = tpms_p256_verify(q->attestationData, q->size, r, s, t->ak_x, t->ak_y);
+	return TPM_OK;
+}
+
+/*
+ * The PCR values of mask without a PCR_Read: the last ones seen, with the
+ * hint over them, when they cover mask and hash to the quote's pcrDigest
+ * (then they are the values the TPM quoted; SHA-256 has no known collision).
+ */
+static bool pcrs_from_cache(struct vtpm *t, uint32_t mask, const struct tpm_pcr_hint *hint,
+			    const uint8_t digest[32], uint8_t (*pcrs)[32])
+{
+	uint8_t cand[TPM_PCR_MAX][32], d[32];
+	uint32_t known = t->pcr_known;
+	unsigned int i;
+
+	memcpy(cand, t->pcr, sizeof(cand));
+	if (hint) {
+		memcpy(cand[hint->pcr], hint->value, 32);
+		known |= 1U << hint->pcr;
+	}
+	if ((known & mask) != mask)
+		return false;
+	pcr_digest((const uint8_t (*)[32])cand, mask, d);
+	if (memcmp(d, digest, 32))
+		return false;
+	for (i = 0; i < TPM_PCR_MAX; i++)
+		if (mask & (1U << i))
+			memcpy(pcrs[i], cand[i], 32);
+	pcr_remember(t, mask, (const uint8_t (*)[32])cand);
+	return true;
+}
+
+/* One Quote; *quoted and *signature are the caller's to free, also on failure. */
+static int quote_once(struct vtpm *t, ESYS_TR ak, const TPML_PCR_SELECTION *sel,
+		      uint32_t mask, const uint8_t qualifying[32], TPM2B_ATTEST **quoted,
+		      TPMT_SIGNATURE **signature, uint8_t digest[32], struct tpm_clock *clock,
+		      bool *sig_ok, char err[TPM_ERR_MAX])
 {
 	const TPMT_SIG_SCHEME scheme = { .scheme = TPM2_ALG_NULL };
 	TPM2B_DATA extra = { .size = 32 };
+	int ret;
+
+	*sig_ok = false;
+	memcpy(extra.buffer, qualifying, 32);
+	ret = ESYS(t, err, "Quote",
+		   Esys_Quote(t->esys, ak, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
+			      &extra, &scheme, sel, quoted, signature));
+	if (ret == TPM_OK)
+		ret = check_quote(*quoted, mask, qualifying, digest, clock, err);
+	if (ret == TPM_OK)
+		ret = check_signature(t, *quoted, *signature, sig_ok, err);
+	return ret;
+}
+
+int vtpm_quote2(struct vtpm *t, uint32_t ak_handle, uint32_t mask,
+		const uint8_t qualifying[32], const struct tpm_pcr_hint *hint,
+		uint8_t **attest, size_t *attest_len, uint8_t **sig, size_t *sig_len,
+		uint8_t (*pcrs)[32], struct tpm_clock *clock, char err[TPM_ERR_MAX])
+{
 	TPML_PCR_SELECTION sel;
-	TPM2B_PUBLIC *ak_pub = NULL;
 	ESYS_TR ak = ESYS_TR_NONE;
-	bool fresh = false;
+	bool fresh = false, reopened = false;
 	int ret, i;
 
 	err[0] = '\0';
@@ -905,26 +1088,45 @@ int vtpm_quote(struct vtpm *t, uint32_t ak_handle, uint32_t mask,
 	ret = check_ak_handle(ak_handle, err);
 	if (ret == TPM_OK)
 		ret = check_mask(mask, err);
+	if (ret == TPM_OK && hint && (hint->pcr >= TPM_PCR_MAX || !(mask & (1U << hint->pcr))))
+		ret = fail(err, TPM_E_BADARG, "hint pcr: %u is not in mask 0x%06x", hint->pcr,
+			   mask);
 	if (ret != TPM_OK)
 		return ret;
-	memcpy(extra.buffer, qualifying, 32);
 	pcr_selection(&sel, mask);
-	ret = ak_open(t, ak_handle, &ak, &ak_pub, err);
+	ret = ak_get(t, ak_handle, &ak, err);
 	for (i = 0; ret == TPM_OK && !fresh && i < QUOTE_TRIES; i++) {
 		TPM2B_ATTEST *quoted = NULL;
 		TPMT_SIGNATURE *signature = NULL;
-		uint8_t sbuf[sizeof(TPMT_SIGNATURE)];
+		uint8_t sbuf[sizeof(TPMT_SIGNATURE)], digest[32], read_digest[32];
+		struct tpm_clock qc;
 		size_t soff = 0;
+		bool sig_ok;
 		TSS2_RC rc;
 
-		ret = ESYS(t, err, "Quote",
-			   Esys_Quote(t->esys, ak, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
-				      &extra, &scheme, &sel, &quoted, &signature));
+		ret = quote_once(t, ak, &sel, mask, qualifying, &quoted, &signature, digest, &qc,
+				 &sig_ok, err);
+		if (!reopened && ((ret != TPM_OK && rc_handle_gone(t->last_rc)) ||
+				  (ret == TPM_OK && !sig_ok))) {
+			/* The AK's handle is gone or holds another key: read it again, once. */
+			reopened = true;
+			ak_drop(t);
+			ret = ak_get(t, ak_handle, &ak, err);
+			i--;
+			goto next;
+		}
+		if (ret == TPM_OK && !sig_ok)
+			ret = fail(err, TPM_E_TPM, "Quote: signature does not verify with the AK at 0x%08x",
+				   ak_handle);
 		if (ret == TPM_OK)
+			fresh = pcrs_from_cache(t, mask, hint, digest, pcrs);
+		if (ret == TPM_OK && !fresh) {
 			ret = vtpm_read_pcrs(t, mask, pcrs, err);
-		if (ret == TPM_OK)
-			ret = check_quote(quoted, mask, qualifying, (const uint8_t (*)[32])pcrs,
-					  &fresh, err);
+			if (ret == TPM_OK) {
+				pcr_digest((const uint8_t (*)[32])pcrs, mask, read_digest);
+				fresh = !memcmp(read_digest, digest, 32);
+			}
+		}
 		if (ret == TPM_OK && fresh) {
 			rc = Tss2_MU_TPMT_SIGNATURE_Marshal(signature, sbuf, sizeof(sbuf), &soff);
 			if (rc != TSS2_RC_SUCCESS)
@@ -941,16 +1143,17 @@ int vtpm_quote(struct vtpm *t, uint32_t ak_handle, uint32_t mask,
 				*attest_len = quoted->size;
 				memcpy(*sig, sbuf, soff);
 				*sig_len = soff;
+				if (clock)
+					*clock = qc;
 			}
 		}
+next:
 		Esys_Free(quoted);
 		Esys_Free(signature);
 	}
 	if (ret == TPM_OK && !fresh)
 		ret = fail(err, TPM_E_TPM, "Quote: PCRs of mask 0x%06x changed after each of %d quotes",
 			   mask, QUOTE_TRIES);
-	Esys_Free(ak_pub);
-	release(t, &ak, false, &ret, err);
 	if (ret != TPM_OK) {
 		free(*attest);
 		free(*sig);
@@ -958,6 +1161,15 @@ int vtpm_quote(struct vtpm *t, uint32_t ak_handle, uint32_t mask,
 		*attest_len = *sig_len = 0;
 	}
 	return ret;
+}
+
+int vtpm_quote(struct vtpm *t, uint32_t ak_handle, uint32_t mask,
+	       const uint8_t qualifying[32], uint8_t **attest, size_t *attest_len,
+	       uint8_t **sig, size_t *sig_len, uint8_t (*pcrs)[32],
+	       char err[TPM_ERR_MAX])
+{
+	return vtpm_quote2(t, ak_handle, mask, qualifying, NULL, attest, attest_len, sig,
+			   sig_len, pcrs, NULL, err);
 }
 
 int tpm_write_pcrs_file(FILE *f, uint32_t mask, const uint8_t (*pcrs)[32])

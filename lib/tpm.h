@@ -73,20 +73,51 @@ int vtpm_read_clock(struct vtpm *t, struct tpm_clock *c, char err[TPM_ERR_MAX]);
  * PCR values of the SHA-256 bank for mask (bit i = PCR i).  pcrs has
  * TPM_PCR_MAX entries indexed by PCR number; only the masked ones are
  * written.  Every value is from one pcrUpdateCounter (re-read otherwise).
+ * The values also fill the PCR cache of vtpm_quote().
  */
 int vtpm_read_pcrs(struct vtpm *t, uint32_t mask, uint8_t (*pcrs)[32],
 		   char err[TPM_ERR_MAX]);
 /*
  * Quote over mask (SHA-256 bank) with qualifying data; attest and sig are
- * the marshalled TPMS_ATTEST and TPMT_SIGNATURE (malloc'ed); pcrs are read
- * in the same call sequence, and re-read until the digest in the quote
- * matches them (another extend may land in between).  pcrs as for
- * vtpm_read_pcrs().
+ * the marshalled TPMS_ATTEST and TPMT_SIGNATURE (malloc'ed); pcrs (as for
+ * vtpm_read_pcrs()) are the values whose SHA-256 is the quote's pcrDigest.
+ *
+ * Commands: the AK at ak_handle is read and checked once per open (3
+ * commands: handle present, TR_FromTPMPublic, ReadPublic) and kept; it is
+ * read again when a TPM error says the handle is gone, or when a quote's
+ * signature does not verify with it (each quote is checked in software); a
+ * key found then that is not the one first read is refused.  The PCR values
+ * come from a cache of the last ones seen in this open (PCR_Read results and
+ * earlier quotes): when they hash to the quote's pcrDigest they are what the
+ * TPM quoted, and the quote is the only command.  Otherwise they are read
+ * (PCR_Read, 1 command per 8 PCRs) and compared again; when an extend landed
+ * between quote and read, quote and read are repeated (5 times at most).
  */
 int vtpm_quote(struct vtpm *t, uint32_t ak_handle, uint32_t mask,
 	       const uint8_t qualifying[32], uint8_t **attest, size_t *attest_len,
 	       uint8_t **sig, size_t *sig_len, uint8_t (*pcrs)[32],
 	       char err[TPM_ERR_MAX]);
+
+/*
+ * What a caller expects one PCR of the selection to hold now (a PCR it
+ * extends itself, whose value it tracks: vinferd's PCR from the log).  Only
+ * a guess: used in place of the cached value when checking the quote's
+ * pcrDigest; a wrong one costs the PCR_Reads, never a wrong value.
+ */
+struct tpm_pcr_hint {
+	uint32_t pcr;		/* in the quote's mask */
+	uint8_t value[32];	/* SHA-256 bank */
+};
+
+/*
+ * vtpm_quote() with an optional hint (NULL: none; a PCR outside mask is
+ * TPM_E_BADARG naming "hint pcr") and, when clock is not NULL, the quote's
+ * clockInfo (a TPM reading at the quote, as the signed attest holds it).
+ */
+int vtpm_quote2(struct vtpm *t, uint32_t ak_handle, uint32_t mask,
+		const uint8_t qualifying[32], const struct tpm_pcr_hint *hint,
+		uint8_t **attest, size_t *attest_len, uint8_t **sig, size_t *sig_len,
+		uint8_t (*pcrs)[32], struct tpm_clock *clock, char err[TPM_ERR_MAX]);
 /* Commands sent to the TPM since open, and the last command's latency. */
 uint64_t vtpm_commands(const struct vtpm *t);
 uint64_t vtpm_last_latency_ns(const struct vtpm *t);

@@ -6,7 +6,8 @@
  *      range ends at the first seal after its marker.
  *   2. Read the log; the range is (previous epoch's seal, this seal].
  *   3. Derive the claims from the workload's records in the range.
- *   4. Read the TPM clock, quote with qualifyingData = claimsHash.
+ *   4. The TPM clock (the previous quote's clockInfo, or ReadClock), quote
+ *      with qualifyingData = claimsHash.
  *   5. The document: claims, files, requests, quote, keys, the log slice
  *      through the batch boundary whose PCR the quote shows.
  *   6. spool_create() it; 7. the journal.
@@ -433,6 +434,82 @@ static void block_back(struct vinferd_epoch_env *env)
 		    (double)(now_ns() - env->block_down_ns) / 1e9);
 }
 
+/* The PCR the log implies after its last TPM seal: the quote's likely value. */
+static bool log_pcr_hint(const struct vinferd_epoch_env *env, const struct vlog *log,
+			 struct tpm_pcr_hint *hint)
+{
+	uint64_t i;
+
+	for (i = log->n; i-- > 0;)
+		if (seal_is_tpm(&log->recs[i])) {
+			hint->pcr = env->conf->pcr;
+			memcpy(hint->value, log->recs[i].pcr, 32);
+			return true;
+		}
+	return false;
+}
+
+/*
+ * The claims' clock, claims ABI and hash, and the quote over them (doc's
+ * attest, signature, pcrs).  The clock is the previous quote's clockInfo
+ * when recent (EPOCH_CLOCK_REUSE_MS), else read; a TPM reset or restart
+ * between that reading and the quote makes the claims wrong: read the clock
+ * and quote again, once.
+ */
+static int claims_and_quote(struct vinferd_epoch_env *env, const struct vlog *log,
+			    const struct epoch_job *j, struct attest_doc *doc, uint8_t chash[32],
+			    char err[EPOCH_ERR_MAX])
+{
+	struct claims *c = &doc->claims;
+	struct tpm_pcr_hint hint;
+	bool has_hint = log_pcr_hint(env, log, &hint);
+	bool reread = !env->have_quote_clock ||
+		      now_ns() - env->quote_clock_ns > EPOCH_CLOCK_REUSE_MS * 1000000ULL;
+	char terr[TPM_ERR_MAX];
+	int tries, ret;
+
+	for (tries = 0; tries < 2; tries++) {
+		struct tpm_clock clk = env->quote_clock, qclk;
+
+		if (reread) {
+			ret = vtpm_read_clock(env->tpm, &clk, terr);
+			if (ret) {
+				env->have_quote_clock = false;
+				return fail(err, -EIO, "epoch %llu: TPM clock: %s",
+					    (unsigned long long)j->epoch, terr);
+			}
+		}
+		c->tpm_clock = clk.clock;
+		c->tpm_reset_count = clk.reset_count;
+		c->tpm_restart_count = clk.restart_count;
+		claims_encode(c, doc->claims_abi);
+		claims_hash(c, chash);
+		free(doc->attest);
+		free(doc->signature);
+		ret = vtpm_quote2(env->tpm, env->ak_handle, quote_mask(env), chash,
+				  has_hint ? &hint : NULL, &doc->attest, &doc->attest_len,
+				  &doc->signature, &doc->signature_len, doc->pcrs, &qclk, terr);
+		if (ret) {
+			env->have_quote_clock = false;
+			return fail(err, -EIO, "epoch %llu: quote: %s", (unsigned long long)j->epoch,
+				    terr);
+		}
+		env->have_quote_clock = true;
+		env->quote_clock = qclk;
+		env->quote_clock_ns = now_ns();
+		if (qclk.reset_count == clk.reset_count && qclk.restart_count == clk.restart_count &&
+		    qclk.clock >= clk.clock)
+			return 0;
+		vinferd_log(LOG_WARN, "epoch %llu of %s: the TPM was reset or restarted before the quote (resetCount %u -> %u, restartCount %u -> %u, clock %llu -> %llu): claims and quote made again",
+			    (unsigned long long)j->epoch, j->w->path, clk.reset_count,
+			    qclk.reset_count, clk.restart_count, qclk.restart_count,
+			    (unsigned long long)clk.clock, (unsigned long long)qclk.clock);
+		reread = true;
+	}
+	return fail(err, -EIO, "epoch %llu: the TPM's resetCount/restartCount changed between clock and quote twice",
+		    (unsigned long long)j->epoch);
+}
+
 static int attest_epoch(struct vinferd_epoch_env *env, struct vlog *log, struct epoch_job *j,
 			char err[EPOCH_ERR_MAX])
 {
@@ -440,7 +517,7 @@ static int attest_epoch(struct vinferd_epoch_env *env, struct vlog *log, struct 
 	const struct probe_counts *cnt;
 	struct range g = { 0 };
 	struct claims *c = &doc.claims;
-	char terr[TPM_ERR_MAX], serr[SPOOL_ERR_MAX];
+	char serr[SPOOL_ERR_MAX];
 	uint8_t chash[32], (*pcrs)[32] = doc.pcrs;
 	uint64_t end, i, n_w = 0;
 	char *json = NULL;
@@ -489,31 +566,17 @@ static int attest_epoch(struct vinferd_epoch_env *env, struct vlog *log, struct 
 	t1 = now_ms();
 	j->t.log_ms += t1 - t0;
 
-	if (!(c->flags & CLAIM_F_NO_TPM)) {
-		struct tpm_clock clk;
-
-		ret = vtpm_read_clock(env->tpm, &clk, terr);
-		if (ret) {
-			ret = fail(err, -EIO, "epoch %llu: TPM clock: %s",
-				   (unsigned long long)j->epoch, terr);
-			goto out;
-		}
-		c->tpm_clock = clk.clock;
-		c->tpm_reset_count = clk.reset_count;
-		c->tpm_restart_count = clk.restart_count;
-	}
-	claims_encode(c, doc.claims_abi);
-	claims_hash(c, chash);
-
 	end = j->last;
-	if (!(c->flags & CLAIM_F_NO_TPM)) {
-		ret = vtpm_quote(env->tpm, env->ak_handle, quote_mask(env), chash, &doc.attest,
-				 &doc.attest_len, &doc.signature, &doc.signature_len, pcrs, terr);
-		if (ret) {
-			ret = fail(err, -EIO, "epoch %llu: quote: %s", (unsigned long long)j->epoch,
-				   terr);
+	if (c->flags & CLAIM_F_NO_TPM) {
+		claims_encode(c, doc.claims_abi);
+		claims_hash(c, chash);
+	} else {
+		uint64_t c0 = vtpm_commands(env->tpm);
+
+		ret = claims_and_quote(env, log, j, &doc, chash, err);
+		j->t.tpm_commands += vtpm_commands(env->tpm) - c0;
+		if (ret)
 			goto out;
-		}
 		doc.has_quote = true;
 		doc.pcr_mask = quote_mask(env);
 		{

@@ -46,7 +46,18 @@ struct epoch_timing {
 	double encode_ms;	/* document to JSON */
 	double write_ms;	/* spool_create: write, fsync, rename, fsync dir */
 	double journal_ms;	/* state.json */
+	uint64_t tpm_commands;	/* sent by vinferd (the seal's extend is the kernel's) */
 };
+
+/*
+ * The claims' tpmClock/resetCount/restartCount are a TPM reading taken
+ * before the quote: the clockInfo of this run's previous quote when it is
+ * younger than EPOCH_CLOCK_REUSE_MS (no command), else a ReadClock.  When
+ * the new quote's resetCount or restartCount differ from the claims' (the
+ * TPM was reset or restarted in between), the clock is read and claims and
+ * quote are made once more.
+ */
+#define EPOCH_CLOCK_REUSE_MS	3600000ULL
 
 /*
  * Where the claims' block comes from; epoch_block_none() gives zeros.  A
@@ -75,6 +86,10 @@ struct vinferd_epoch_env {
 	size_t ek_cert_len;
 	uint8_t host_id[32];			/* SHA-256 of the EK's TPMT_PUBLIC */
 	struct vinferd_activation act;
+	/* clockInfo of this run's last quote, for the next claims */
+	bool have_quote_clock;
+	struct tpm_clock quote_clock;
+	uint64_t quote_clock_ns;		/* CLOCK_MONOTONIC when quoted */
 	vinferd_block_fn fresh_block;
 	void *fresh_block_ctx;
 	/* the chain's outage, as fresh_block() sees it */

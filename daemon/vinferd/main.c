@@ -310,9 +310,9 @@ static void written(void *ctx, struct vinferd_workload *w, uint64_t epoch, const
 	vinferd_log(LOG_INFO, "epoch %llu of %s closed: %s", (unsigned long long)epoch, w->path,
 		    path);
 	vinferd_log(LOG_DEBUG,
-		    "epoch %llu of %s: seal %.2f ms, log+claims %.2f ms, quote %.2f ms, encode %.2f ms, write+fsync %.2f ms, journal %.2f ms",
+		    "epoch %llu of %s: seal %.2f ms, log+claims %.2f ms, quote %.2f ms, encode %.2f ms, write+fsync %.2f ms, journal %.2f ms, tpm commands %llu",
 		    (unsigned long long)epoch, w->path, t->seal_ms, t->log_ms, t->quote_ms,
-		    t->encode_ms, t->write_ms, t->journal_ms);
+		    t->encode_ms, t->write_ms, t->journal_ms, (unsigned long long)t->tpm_commands);
 	if (d->once) {
 		const char *base = strrchr(path, '/');
 		char **nv = realloc(d->once_names, (d->n_once + 1) * sizeof(*nv));

@@ -14,4 +14,15 @@ check-daemon: module $(O)/vinfer $(O)/vinferd $(DAEMON_TEST_BINS) test-runtime
 	tests/daemon/run.sh
 
 CHECKS += check-daemon
+
+# What closing an epoch costs vinferd (tests/daemon/vm-bench.sh), with the
+# spool in a host directory under /tmp shared over 9p (a real disk).
+.PHONY: bench-daemon
+bench-daemon: module $(O)/vinfer $(O)/vinferd
+	@scratch=$$(mktemp -d /tmp/vinferd-bench.XXXXXX); st=0; \
+	scripts/vm-run --timeout 600 --scratch "$$scratch" --env BENCH_SCRATCH="$$scratch" \
+		-- tests/daemon/vm-bench.sh || st=$$?; \
+	rm -rf "$$scratch"; exit $$st
+
+BENCHES += bench-daemon
 include tests/daemon/periph.mk

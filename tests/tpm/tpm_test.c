@@ -11,7 +11,10 @@
  * the measured command counts and latencies; exits 1 on any failure.
  *
  * swtpm serves one connection at a time: the vtpm is closed around every
- * tpm2-tools call.
+ * tpm2-tools call.  What must happen behind lib/tpm.c's back while a vtpm is
+ * open (an extend its PCR cache does not know of, the AK evicted) is sent
+ * on the vtpm's own connection through the ESAPI context, which the test
+ * takes from Esys_Initialize (linked with --wrap).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -30,6 +33,7 @@
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
+#include <tss2/tss2_esys.h>
 #include <tss2/tss2_mu.h>
 
 #include "tpm.h"
@@ -41,6 +45,17 @@
 
 static int failures, checks;
 static const char *dir, *tcti;
+static ESYS_CONTEXT *esys;	/* of the last vtpm opened */
+
+TSS2_RC __real_Esys_Initialize(ESYS_CONTEXT **ctx, TSS2_TCTI_CONTEXT *t, TSS2_ABI_VERSION *abi);
+TSS2_RC __wrap_Esys_Initialize(ESYS_CONTEXT **ctx, TSS2_TCTI_CONTEXT *t, TSS2_ABI_VERSION *abi);
+TSS2_RC __wrap_Esys_Initialize(ESYS_CONTEXT **ctx, TSS2_TCTI_CONTEXT *t, TSS2_ABI_VERSION *abi)
+{
+	TSS2_RC rc = __real_Esys_Initialize(ctx, t, abi);
+
+	esys = rc == TSS2_RC_SUCCESS ? *ctx : NULL;
+	return rc;
+}
 
 #define CHECK(cond, ...) do {							\
 	checks++;								\
@@ -300,7 +315,7 @@ static void test_quote(struct tpm_key *ak)
 			lat[j] = lat[j - 1];
 			lat[j - 1] = x;
 		}
-	printf("# vtpm_quote under swtpm: %llu TPM commands per call, median %.2f ms, min %.2f ms, max %.2f ms; last command (PCR_Read) %.3f ms\n",
+	printf("# vtpm_quote under swtpm: %llu TPM commands per call, median %.2f ms, min %.2f ms, max %.2f ms; last command (Quote) %.3f ms\n",
 	       (unsigned long long)cmds, lat[QUOTE_RUNS / 2] / 1e6, lat[0] / 1e6,
 	       lat[QUOTE_RUNS - 1] / 1e6, vtpm_last_latency_ns(t) / 1e6);
 	vtpm_close(t);
@@ -405,6 +420,165 @@ static void test_credential(const struct tpm_key *ek, const struct tpm_key *ak)
 	      err);
 }
 
+/* An extend lib/tpm.c does not see: on the vtpm's connection, around its PCR cache. */
+static TSS2_RC extend_behind(uint32_t pcr, const uint8_t d[32])
+{
+	TPML_DIGEST_VALUES v = { .count = 1, .digests[0].hashAlg = TPM2_ALG_SHA256 };
+
+	memcpy(v.digests[0].digest.sha256, d, 32);
+	return Esys_PCR_Extend(esys, ESYS_TR_PCR0 + pcr, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+			       ESYS_TR_NONE, &v);
+}
+
+/* new = SHA-256(old || d), the TPM's extend. */
+static void extended(const uint8_t old[32], const uint8_t d[32], uint8_t out[32])
+{
+	uint8_t cat[64];
+
+	memcpy(cat, old, 32);
+	memcpy(cat + 32, d, 32);
+	SHA256(cat, sizeof(cat), out);
+}
+
+/* Whether the quote's pcrDigest is SHA-256 of pcrs over MASK and the AK signed it. */
+static int quote_ok(const struct tpm_key *ak, const uint8_t *att, size_t al, const uint8_t *sig,
+		    size_t sl, const uint8_t (*pcrs)[32], const uint8_t q[32],
+		    struct tpm_clock *clock)
+{
+	uint8_t cat[TPM_PCR_MAX * 32], digest[32];
+	TPMS_ATTEST a;
+	size_t off = 0, n = 0;
+
+	if (Tss2_MU_TPMS_ATTEST_Unmarshal(att, al, &off, &a) || off != al ||
+	    a.extraData.size != 32 || memcmp(a.extraData.buffer, q, 32))
+		return 0;
+	for (int i = 0; i < TPM_PCR_MAX; i++)
+		if (MASK & (1U << i))
+			memcpy(cat + 32 * n++, pcrs[i], 32);
+	SHA256(cat, 32 * n, digest);
+	if (clock && (clock->clock != a.clockInfo.clock ||
+		      clock->reset_count != a.clockInfo.resetCount ||
+		      clock->restart_count != a.clockInfo.restartCount))
+		return 0;
+	return a.attested.quote.pcrDigest.size == 32 &&
+	       !memcmp(a.attested.quote.pcrDigest.buffer, digest, 32) &&
+	       verify_sig(ak, att, al, sig, sl);
+}
+
+/*
+ * The PCR cache of one open: which commands a quote sends, and that the
+ * values it returns are the TPM's whatever the cache or the hint say.
+ */
+static const struct {
+	const char *what;
+	int extend;		/* extend PCR 13 behind the cache first */
+	int hint;		/* 0: none, 1: the right value of PCR 13, -1: a wrong one */
+	uint64_t commands;
+} cache_cases[] = {
+	{ "unchanged PCRs, no hint: Quote only", 0, 0, 1 },
+	{ "unchanged PCRs, right hint: Quote only", 0, 1, 1 },
+	{ "PCR 13 extended by someone else, no hint: Quote + 2 PCR_Read", 1, 0, 3 },
+	{ "PCR 13 extended, right hint (the caller's own extend): Quote only", 1, 1, 1 },
+	{ "PCR 13 extended, wrong hint: Quote + 2 PCR_Read", 1, -1, 3 },
+	{ "unchanged after a miss: Quote only", 0, 0, 1 },
+};
+
+static void test_cache(const struct tpm_key *ak)
+{
+	uint8_t q[32], *att, *sig, pcrs[TPM_PCR_MAX][32], pcr13[32], d[32];
+	struct tpm_pcr_hint hint = { .pcr = 13 };
+	struct tpm_clock before, clk;
+	char err[TPM_ERR_MAX];
+	size_t al, sl;
+	uint64_t c0;
+	struct vtpm *t;
+	int ret;
+
+	t = open_tpm();
+	RAND_bytes(q, sizeof(q));
+	c0 = vtpm_commands(t);
+	ret = vtpm_quote2(t, AK, MASK, q, NULL, &att, &al, &sig, &sl, pcrs, NULL, err);
+	CHECK(ret == TPM_OK && vtpm_commands(t) - c0 == 6,
+	      "first quote of an open: AK checked (3) + Quote + 2 PCR_Read = %llu commands (%s)",
+	      (unsigned long long)(vtpm_commands(t) - c0), err);
+	free(att);
+	free(sig);
+	memcpy(pcr13, pcrs[13], 32);
+	for (size_t i = 0; i < sizeof(cache_cases) / sizeof(cache_cases[0]); i++) {
+		TSS2_RC rc = TSS2_RC_SUCCESS;
+
+		RAND_bytes(q, sizeof(q));
+		if (cache_cases[i].extend) {
+			RAND_bytes(d, sizeof(d));
+			rc = extend_behind(13, d);
+			extended(pcr13, d, pcr13);
+		}
+		memcpy(hint.value, pcr13, 32);
+		if (cache_cases[i].hint < 0)
+			hint.value[0] ^= 0x80;
+		memset(pcrs, 0, sizeof(pcrs));
+		ret = vtpm_read_clock(t, &before, err);
+		c0 = vtpm_commands(t);
+		ret = ret ?: vtpm_quote2(t, AK, MASK, q, cache_cases[i].hint ? &hint : NULL, &att,
+					 &al, &sig, &sl, pcrs, &clk, err);
+		CHECK(rc == TSS2_RC_SUCCESS && ret == TPM_OK &&
+		      vtpm_commands(t) - c0 == cache_cases[i].commands &&
+		      !memcmp(pcrs[13], pcr13, 32) &&
+		      quote_ok(ak, att, al, sig, sl, (const uint8_t (*)[32])pcrs, q, &clk) &&
+		      clk.clock >= before.clock && clk.reset_count == before.reset_count,
+		      "%s: %llu commands, PCR 13 as extended, pcrDigest and signature check, clockInfo returned (%s)",
+		      cache_cases[i].what, (unsigned long long)(vtpm_commands(t) - c0), err);
+		if (ret == TPM_OK) {
+			free(att);
+			free(sig);
+		}
+	}
+	ret = vtpm_quote2(t, AK, MASK, q, &(struct tpm_pcr_hint){ .pcr = 12 }, &att, &al, &sig,
+			  &sl, pcrs, NULL, err);
+	CHECK(ret == TPM_E_BADARG && strstr(err, "hint pcr") && !att && !sig,
+	      "a hint for a PCR outside the mask is refused (%s)", err);
+	vtpm_close(t);
+}
+
+/* The AK evicted behind the open vtpm: the quote names it; a new AK quotes. */
+static void test_ak_evicted(void)
+{
+	uint8_t q[32] = { 1 }, *att, *sig, pcrs[TPM_PCR_MAX][32], *cert = NULL;
+	struct tpm_key ek, ak;
+	char err[TPM_ERR_MAX];
+	ESYS_TR tr = ESYS_TR_NONE, out = ESYS_TR_NONE;
+	size_t al, sl, cert_len;
+	TSS2_RC rc;
+	struct vtpm *t;
+	int ret;
+
+	t = open_tpm();
+	ret = vtpm_quote(t, AK, MASK, q, &att, &al, &sig, &sl, pcrs, err);
+	if (ret == TPM_OK) {
+		free(att);
+		free(sig);
+	}
+	rc = Esys_TR_FromTPMPublic(esys, AK, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &tr);
+	if (rc == TSS2_RC_SUCCESS)
+		rc = Esys_EvictControl(esys, ESYS_TR_RH_OWNER, tr, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+				       ESYS_TR_NONE, AK, &out);
+	CHECK(ret == TPM_OK && rc == TSS2_RC_SUCCESS, "AK quoted, then evicted behind the vtpm (0x%x)",
+	      rc);
+	ret = vtpm_quote(t, AK, MASK, q, &att, &al, &sig, &sl, pcrs, err);
+	CHECK(ret != TPM_OK && strstr(err, "0x81010002") && strstr(err, "no persistent object") &&
+	      !att && !sig, "quote with the AK gone: refused, naming the handle (%s)", err);
+	ret = vtpm_provision(t, AK, &ek, &ak, &cert, &cert_len, err);
+	free(cert);
+	ret = ret ?: vtpm_quote(t, AK, MASK, q, &att, &al, &sig, &sl, pcrs, err);
+	CHECK(ret == TPM_OK && quote_ok(&ak, att, al, sig, sl, (const uint8_t (*)[32])pcrs, q, NULL),
+	      "provision makes a new AK; the same open quotes with it (%s)", err);
+	if (ret == TPM_OK) {
+		free(att);
+		free(sig);
+	}
+	vtpm_close(t);
+}
+
 /* No resource manager in between: whatever was not flushed is still loaded. */
 static void check_no_leaks(const char *when)
 {
@@ -461,6 +635,7 @@ int main(int argc, char **argv)
 
 	check_no_leaks("after provisioning");
 	test_quote(&ak);
+	test_cache(&ak);
 	test_credential(&ek, &ak);
 	check_no_leaks("after quotes and activations");
 
@@ -489,6 +664,7 @@ int main(int argc, char **argv)
 	free(cert);
 	vtpm_close(t);
 
+	test_ak_evicted();
 	check_no_leaks("at the end");
 
 	printf("1..%d\n", checks);
