@@ -336,15 +336,25 @@ static int ek_session(struct vtpm *t, ESYS_TR *session, char err[TPM_ERR_MAX])
 	return ret;
 }
 
-static int check_ek_public(const TPMT_PUBLIC *p, const char *where, char err[TPM_ERR_MAX])
+/* Both keys vinfer uses are NIST P-256 with nameAlg SHA-256. */
+static int check_p256(const TPMT_PUBLIC *p, const char *where, char err[TPM_ERR_MAX])
 {
-	const TPMS_ECC_PARMS *e = &p->parameters.eccDetail;
-
 	if (p->type != TPM2_ALG_ECC || p->nameAlg != TPM2_ALG_SHA256)
 		return fail(err, TPM_E_BADARG, "%s: not an ECC key with nameAlg SHA-256 (type 0x%x, nameAlg 0x%x)",
 			    where, p->type, p->nameAlg);
-	if (e->curveID != TPM2_ECC_NIST_P256)
-		return fail(err, TPM_E_BADARG, "%s: curve 0x%x, not NIST P-256", where, e->curveID);
+	if (p->parameters.eccDetail.curveID != TPM2_ECC_NIST_P256)
+		return fail(err, TPM_E_BADARG, "%s: curve 0x%x, not NIST P-256", where,
+			    p->parameters.eccDetail.curveID);
+	return TPM_OK;
+}
+
+static int check_ek_public(const TPMT_PUBLIC *p, const char *where, char err[TPM_ERR_MAX])
+{
+	const TPMS_ECC_PARMS *e = &p->parameters.eccDetail;
+	int ret = check_p256(p, where, err);
+
+	if (ret != TPM_OK)
+		return ret;
 	if ((p->objectAttributes & (TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_DECRYPT |
 				    TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_SIGN_ENCRYPT)) !=
 	    (TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_DECRYPT | TPMA_OBJECT_FIXEDTPM))
@@ -363,12 +373,10 @@ static int check_ek_public(const TPMT_PUBLIC *p, const char *where, char err[TPM
 static int check_ak_public(const TPMT_PUBLIC *p, const char *where, char err[TPM_ERR_MAX])
 {
 	const TPMS_ECC_PARMS *e = &p->parameters.eccDetail;
+	int ret = check_p256(p, where, err);
 
-	if (p->type != TPM2_ALG_ECC || p->nameAlg != TPM2_ALG_SHA256)
-		return fail(err, TPM_E_BADARG, "%s: not an ECC key with nameAlg SHA-256 (type 0x%x, nameAlg 0x%x)",
-			    where, p->type, p->nameAlg);
-	if (e->curveID != TPM2_ECC_NIST_P256)
-		return fail(err, TPM_E_BADARG, "%s: curve 0x%x, not NIST P-256", where, e->curveID);
+	if (ret != TPM_OK)
+		return ret;
 	if ((p->objectAttributes & (AK_ATTRS | TPMA_OBJECT_DECRYPT)) != AK_ATTRS)
 		return fail(err, TPM_E_BADARG, "%s: objectAttributes 0x%08x, not a fixedTPM restricted signing key",
 			    where, p->objectAttributes);
