@@ -66,7 +66,7 @@ bench: all
 		$(MAKE) --no-print-directory $$t 2>&1 | tee $(O)/bench/$$t.log; \
 		test $${PIPESTATUS[0]} -eq 0 || failed="$$failed $$t"; \
 	done; \
-	scripts/bench-table $(O)/bench/*.log || failed="$$failed bench-table"; \
+	scripts/bench-table $(foreach t,$(BENCHES),$(O)/bench/$(t).log) || failed="$$failed bench-table"; \
 	if [ -n "$$failed" ]; then echo "=== FAILED:$$failed"; exit 1; fi
 
 demo: all test-runtime
