@@ -57,6 +57,12 @@ pid=$!
 for i in $(seq 1 100); do [ -S "$d/vinferd.sock" ] && break; sleep 0.1; done
 $V close-epoch --socket "$d/vinferd.sock" > /dev/null || { cat "$d/dlog"; die "close-epoch failed"; }
 [ -f "$d/spool/$AGENT-$id-3.json" ] || die "close-epoch wrote no epoch 3"
+st=0
+$VD --once -c "$d/vinferd.conf" > /dev/null 2> "$d/oncelog" || st=$?
+[ "$st" = 1 ] || die "--once next to a running daemon: status $st, want 1"
+grep -q -- "--once: a vinferd is running (its control socket $d/vinferd.sock answers)" "$d/oncelog" ||
+	die "--once next to a running daemon: $(cat "$d/oncelog")"
+[ ! -f "$d/spool/$AGENT-$id-4.json" ] || die "--once next to a running daemon wrote an epoch"
 cp "$d/vinferd.conf" "$d/good.conf"
 echo "bogus line" >> "$d/vinferd.conf"
 kill -HUP "$pid"
