@@ -14,6 +14,7 @@
 #include <string.h>
 #include <openssl/evp.h>
 
+#include "abi.h"
 #include "claims.h"
 
 const char *const claims_word_names[CLAIMS_WORDS] = {
@@ -164,30 +165,7 @@ int claims_agent_from_dec(const char *s, uint8_t out[32])
 
 void claims_agent_to_dec(const uint8_t id[32], char out[80])
 {
-	uint8_t v[32];
-	char rev[80];
-	size_t n = 0, i;
-	int j;
-
-	memcpy(v, id, 32);
-	do {
-		unsigned int rem = 0;
-		bool nonzero = false;
-
-		for (j = 0; j < 32; j++) {
-			unsigned int cur = rem * 256 + v[j];
-
-			v[j] = cur / 10;
-			rem = cur % 10;
-			nonzero |= v[j] != 0;
-		}
-		rev[n++] = '0' + rem;
-		if (!nonzero)
-			break;
-	} while (1);
-	for (i = 0; i < n; i++)
-		out[i] = rev[n - 1 - i];
-	out[n] = '\0';
+	abi_uint256_dec(id, out);
 }
 
 struct model_ref {
