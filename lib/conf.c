@@ -16,6 +16,7 @@
 
 #include "claims.h"
 #include "conf.h"
+#include "tpm.h"
 
 #define CONF_MAX_BYTES		(1 << 20)
 #define CONF_MAX_PERIOD		31536000ULL	/* a year */
@@ -91,11 +92,11 @@ static int p_ak_handle(struct vinferd_config *c, const char *v, char *w, size_t 
 	char *end;
 
 	if (strncmp(v, "0x", 2) || !isxdigit((unsigned char)v[2]))
-		return why(w, n, "not a persistent handle (0x81000000-0x81ffffff)");
+		return why(w, n, "not " TPM_AK_HANDLE_RULE);
 	errno = 0;
 	h = strtoull(v + 2, &end, 16);
-	if (errno || *end || h < 0x81000000ULL || h > 0x81ffffffULL)
-		return why(w, n, "not a persistent handle (0x81000000-0x81ffffff)");
+	if (errno || *end || !tpm_ak_handle_ok(h))
+		return why(w, n, "not " TPM_AK_HANDLE_RULE);
 	c->ak_handle = (uint32_t)h;
 	return 0;
 }

@@ -525,10 +525,8 @@ static int ak_create(struct vtpm *t, ESYS_TR ek, uint32_t handle, ESYS_TR *ak,
 
 static int check_ak_handle(uint32_t handle, char err[TPM_ERR_MAX])
 {
-	if (handle < 0x81000000U || handle > 0x817fffffU || handle == TPM_EK_HANDLE)
-		return fail(err, TPM_E_BADARG,
-			    "ak_handle: 0x%08x is not an owner persistent handle (0x81000000-0x817fffff, not the EK's 0x%08x)",
-			    handle, TPM_EK_HANDLE);
+	if (!tpm_ak_handle_ok(handle))
+		return fail(err, TPM_E_BADARG, "ak_handle: 0x%08x is not " TPM_AK_HANDLE_RULE, handle);
 	return TPM_OK;
 }
 

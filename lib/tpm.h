@@ -25,6 +25,19 @@ enum tpm_err {
 #define TPM_ERR_MAX		320
 #define TPM_AK_HANDLE		0x81010002U	/* persistent AK, default */
 #define TPM_EK_HANDLE		0x81010001U	/* persistent EK (TCG) */
+
+/*
+ * Where an AK may be persisted: the owner's persistent range, not the EK's
+ * handle.  The one rule for the configuration parser and vtpm_provision().
+ */
+#define TPM_AK_HANDLE_FIRST	0x81000000U
+#define TPM_AK_HANDLE_LAST	0x817fffffU
+#define TPM_AK_HANDLE_RULE	"an owner persistent handle (0x81000000-0x817fffff, not the EK's 0x81010001)"
+
+static inline bool tpm_ak_handle_ok(uint64_t h)
+{
+	return h >= TPM_AK_HANDLE_FIRST && h <= TPM_AK_HANDLE_LAST && h != TPM_EK_HANDLE;
+}
 #define TPM_EK_CERT_ECC_NV	0x01c0000aU
 #define TPM_PCR_MAX		24	/* PCRs of a bank; masks use bits 0-23 */
 #define TPM_CRED_MAX		32	/* credential (nonce) bytes, at most */
