@@ -7,6 +7,9 @@
 #ifndef VINFER_CMD_H
 #define VINFER_CMD_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 enum {
 	VINFER_EXIT_OK = 0,
 	VINFER_EXIT_FAIL = 1,
@@ -29,6 +32,9 @@ int cmd_epochs(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_close_epoch(int argc, char **argv);
 int cmd_request(int argc, char **argv);
+
+/* Shared by subcommands: reads a small binary file, or says why not. */
+int cmd_read_small(const char *what, const char *path, uint8_t *buf, size_t cap, size_t *len);
 int cmd_register(int argc, char **argv);
 int cmd_chain(int argc, char **argv);
 int cmd_reputation(int argc, char **argv);

@@ -162,28 +162,6 @@ static void chain_free(struct chain_opts *o)
 		vinferd_config_free(&o->conf);
 }
 
-/* A whole small file (at most max bytes). */
-static int read_small(const char *path, uint8_t *buf, size_t max, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	size_t n;
-
-	if (!f) {
-		fprintf(stderr, "vinfer register: %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	n = fread(buf, 1, max, f);
-	if (ferror(f) || !feof(f) || !n) {
-		fprintf(stderr, "vinfer register: %s: %s\n", path,
-			ferror(f) ? strerror(errno) : n ? "larger than expected" : "empty");
-		fclose(f);
-		return -1;
-	}
-	fclose(f);
-	*len = n;
-	return 0;
-}
-
 /*
  * --keys DIR (ek.pub and ak.pub as `vinfer tpm-keys` writes them) and
  * --activation FILE (the registrar's activation.json): the AK's point, the
@@ -200,7 +178,7 @@ static int load_registration(const char *dir, const char *activation, uint8_t ak
 	bool rs;
 
 	snprintf(path, sizeof(path), "%s/ak.pub", dir);
-	if (read_small(path, buf, sizeof(buf), &len))
+	if (cmd_read_small("--keys", path, buf, sizeof(buf), &len))
 		return -1;
 	if (tpms_parse_ecc_public(buf, len, akx, aky, name, &rs, err)) {
 		fprintf(stderr, "vinfer register: %s: %s\n", path, err);
@@ -211,7 +189,7 @@ static int load_registration(const char *dir, const char *activation, uint8_t ak
 		return -1;
 	}
 	snprintf(path, sizeof(path), "%s/ek.pub", dir);
-	if (read_small(path, buf, sizeof(buf), &len))
+	if (cmd_read_small("--keys", path, buf, sizeof(buf), &len))
 		return -1;
 	SHA256(buf, len, host);
 

@@ -47,7 +47,8 @@
 
 #define MAX_BLOB 1024
 
-static int read_bin(const char *what, const char *path, uint8_t *buf, size_t cap, size_t *len)
+/* A small binary file (a TPM public area, a credential): 1..cap bytes. */
+int cmd_read_small(const char *what, const char *path, uint8_t *buf, size_t cap, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
 	size_t n;
@@ -159,8 +160,8 @@ static int registrar_challenge(int argc, char **argv)
 	}
 	if (!ek_path || !ak_path || !dir || optind != argc)
 		goto usage;
-	if (read_bin("--ek", ek_path, ek, sizeof(ek), &ek_len) ||
-	    read_bin("--ak", ak_path, ak, sizeof(ak), &ak_len))
+	if (cmd_read_small("--ek", ek_path, ek, sizeof(ek), &ek_len) ||
+	    cmd_read_small("--ak", ak_path, ak, sizeof(ak), &ak_len))
 		return VINFER_EXIT_FAIL;
 	if (tpms_parse_ecc_public(ek, ek_len, x, y, ek_name, &rs, err)) {
 		fprintf(stderr, "vinfer registrar challenge: --ek %s: %s\n", ek_path, err);
@@ -507,8 +508,8 @@ int cmd_activate(int argc, char **argv)
 	}
 	if (!tcti || !blob_path || !secret_path || optind != argc)
 		goto usage;
-	if (read_bin("--blob", blob_path, blob, sizeof(blob), &blob_len) ||
-	    read_bin("--secret", secret_path, enc, sizeof(enc), &enc_len))
+	if (cmd_read_small("--blob", blob_path, blob, sizeof(blob), &blob_len) ||
+	    cmd_read_small("--secret", secret_path, enc, sizeof(enc), &enc_len))
 		return VINFER_EXIT_FAIL;
 	if (vtpm_open(&t, tcti, err)) {
 		fprintf(stderr, "vinfer activate: %s\n", err);
