@@ -293,10 +293,34 @@ static int make_dir(const char *path, gid_t gid, char err[CONTROL_ERR_MAX])
 }
 
 /* A socket at path: refuse when a daemon answers, remove it when stale. */
+/* 0 when something accepts a connection on sa (a live daemon), else -errno. */
+static int connect_probe(const struct sockaddr_un *sa)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+bool control_answers(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+	if (!path)
+		path = VINFERD_CONTROL_PATH;
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return false;
+	strcpy(sa.sun_path, path);
+	return !connect_probe(&sa);
+}
+
 static int clear_stale(const struct sockaddr_un *sa, char err[CONTROL_ERR_MAX])
 {
 	struct stat st;
-	int fd, ret;
+	int ret;
 
 	if (lstat(sa->sun_path, &st))
 		return errno == ENOENT ? 0 : -errno;
@@ -305,11 +329,7 @@ static int clear_stale(const struct sockaddr_un *sa, char err[CONTROL_ERR_MAX])
 			 "socket: remove it or set another path", sa->sun_path);
 		return -EEXIST;
 	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	ret = connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) ? -errno : 0;
-	close(fd);
+	ret = connect_probe(sa);
 	if (!ret) {
 		snprintf(err, CONTROL_ERR_MAX, "another vinferd answers on %s: stop it first",
 			 sa->sun_path);

@@ -60,6 +60,8 @@ struct control;
  */
 int control_open(struct control **out, const struct control_opts *o,
 		 const struct control_ops *ops, void *ctx, char err[CONTROL_ERR_MAX]);
+/* Whether a daemon answers on path (NULL: the default): a connect succeeds. */
+bool control_answers(const char *path);
 /* Closes every connection and removes the socket. NULL is fine. */
 void control_close(struct control *c);
 /* Poll it for POLLIN; then call control_handle(). */

@@ -29,8 +29,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <json-c/json.h>
 #include <openssl/sha.h>
 
@@ -748,29 +746,6 @@ static int start(struct vinferd *d, const char **only, size_t n_only)
 	return 0;
 }
 
-/*
- * --once next to a running daemon would close epochs and write the journal
- * behind its back: refuse when a daemon answers on the control socket (a
- * connect that succeeds; the daemon itself refuses a second instance the
- * same way in control_open()).
- */
-static bool daemon_running(const char *path)
-{
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	bool live;
-	int fd;
-
-	if (!path || strlen(path) >= sizeof(sun.sun_path))
-		return false;
-	strcpy(sun.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return false;
-	live = !connect(fd, (struct sockaddr *)&sun, sizeof(sun));
-	close(fd);
-	return live;
-}
-
 static int start_services(struct vinferd *d)
 {
 	struct control_opts co = { .path = d->conf.control_socket, .gid = (gid_t)-1 };
@@ -1151,7 +1126,8 @@ int main(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (d.once && daemon_running(d.conf.control_socket)) {
+	/* --once would close epochs and write the journal behind its back. */
+	if (d.once && control_answers(d.conf.control_socket)) {
 		vinferd_log(LOG_ERR, "--once: a vinferd is running (its control socket %s answers): "
 			    "close its epochs with `vinfer close-epoch` instead",
 			    d.conf.control_socket);
