@@ -349,6 +349,29 @@ if timeout 30 "$VINFER" registrar endorse --key "$TMP/reg/loose.pem" "$TMP/ch" -
 fi
 grep -q "mode 0644" "$TMP/err" || die "a loose key's refusal does not name its mode: $(cat "$TMP/err")"
 timeout 30 "$VINFER" registrar endorse --key "$R1" "$TMP/ch" --answer "$ANSWER"
+# vinfer register --keys DIR --activation FILE reads them before any chain
+# call: every bad input is refused, naming the file and what is wrong.
+reg_refuses() {	# reg_refuses WHAT STATUS PATTERN ARGS...
+	local what=$1 want=$2 pat=$3 st=0
+	shift 3
+	timeout 30 "$VINFER" register --uri https://agent.example/a.json "$@" >/dev/null 2>"$TMP/err" || st=$?
+	[ "$st" = "$want" ] || die "register, $what: status $st, want $want"
+	grep -q -- "$pat" "$TMP/err" || die "register, $what: $(cat "$TMP/err")"
+}
+mkdir -p "$TMP/badkeys"
+reg_refuses "--keys without --activation" 2 "--keys and --activation go together" --keys "$TMP/keys"
+reg_refuses "no ak.pub" 1 "$TMP/badkeys/ak.pub: No such file" \
+	--keys "$TMP/badkeys" --activation "$TMP/ch/activation.json"
+cp "$TMP/keys/ek.pub" "$TMP/badkeys/ak.pub"; cp "$TMP/keys/ek.pub" "$TMP/badkeys/ek.pub"
+reg_refuses "the EK as the AK" 1 "$TMP/badkeys/ak.pub: not a restricted signing key" \
+	--keys "$TMP/badkeys" --activation "$TMP/ch/activation.json"
+jq '.r = .r[2:]' "$TMP/ch/activation.json" >"$TMP/badact.json"
+reg_refuses "a short r" 1 "$TMP/badact.json: r: missing or not 64 hex digits" \
+	--keys "$TMP/keys" --activation "$TMP/badact.json"
+echo '[1]' >"$TMP/badact.json"
+reg_refuses "not an object" 1 "$TMP/badact.json: not a JSON object" \
+	--keys "$TMP/keys" --activation "$TMP/badact.json"
+
 # A challenge for the second AK: activation with the first AK must fail.
 timeout 30 "$VINFER" tpm-keys --tcti "$TCTI" -o "$TMP/keys2" --ak-handle 0x81010003
 timeout 30 "$VINFER" registrar challenge --ek "$TMP/keys/ek.pub" --ak "$TMP/keys2/ak.pub" -o "$TMP/ch2"
